@@ -1,0 +1,76 @@
+//! `rqctl jobs QUEUE [--registry R] [--limit N] [--offset N] [--newest]`.
+
+use std::time::SystemTime;
+
+use clap::Args;
+
+use crate::cli::output::Output;
+use crate::present::{self, TextTable, thousands};
+use crate::rq::{JobQuery, JobSource, Registry, RqClient};
+
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    /// The queue name.
+    pub queue: String,
+    /// A registry instead of the queue itself: started, deferred, finished, failed,
+    /// scheduled or canceled.
+    #[arg(long, short = 'r')]
+    pub registry: Option<Registry>,
+    /// How many jobs to show (at most 10,000).
+    #[arg(long, short = 'n', default_value_t = 20)]
+    pub limit: u64,
+    /// How many to skip first.
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+    /// Newest first (default: oldest first; for the queue, the next job to run first).
+    #[arg(long)]
+    pub newest: bool,
+}
+
+pub async fn run(args: &JobsArgs, client: &mut RqClient, out: &mut Output) -> anyhow::Result<()> {
+    let query = JobQuery {
+        queue: args.queue.clone(),
+        source: args.registry.map_or(JobSource::Queue, JobSource::Registry),
+        offset: args.offset,
+        limit: args.limit,
+        newest_first: args.newest,
+    };
+    let page = client.jobs(&query).await?;
+    if out.json {
+        return out.json(&page);
+    }
+    let now = SystemTime::now();
+    let mut t = TextTable::new(&["ID", "STATUS", "FUNCTION", "CREATED", "ENDED", "ERROR"]);
+    for j in &page.jobs {
+        t.row(vec![
+            j.id.clone(),
+            j.status.as_ref().map_or_else(|| "MISSING".to_string(), ToString::to_string),
+            present::clip(j.func_name.as_deref().unwrap_or("-"), 40),
+            present::ago(j.created_at, now),
+            present::ago(j.ended_at, now),
+            if j.missing {
+                "job hash is gone (dangling id)".to_string()
+            } else {
+                present::clip(j.error.as_deref().unwrap_or(""), 60)
+            },
+        ]);
+    }
+    if !page.jobs.is_empty() {
+        out.text(&t.render());
+    }
+    let shown_to = page.offset + page.jobs.len() as u64;
+    out.line(&format!(
+        "{} of {} {} jobs in {} ({}{})",
+        if page.jobs.is_empty() {
+            "none".to_string()
+        } else {
+            format!("{}-{}", thousands(page.offset + 1), thousands(shown_to))
+        },
+        thousands(page.total),
+        page.source,
+        page.queue,
+        if page.newest_first { "newest" } else { "oldest" },
+        " first"
+    ));
+    Ok(())
+}

@@ -1,0 +1,49 @@
+//! `rqctl workers`.
+
+use std::time::SystemTime;
+
+use crate::cli::output::Output;
+use crate::present::{self, TextTable, thousands};
+use crate::rq::{Liveness, RqClient, WorkerInfo};
+
+pub async fn run(client: &mut RqClient, out: &mut Output) -> anyhow::Result<()> {
+    let ov = client.overview().await?;
+    if out.json {
+        return out.json(&ov.workers);
+    }
+    if ov.workers.is_empty() {
+        out.line("no workers");
+        return Ok(());
+    }
+    out.text(&workers_table(&ov.workers, SystemTime::now()));
+    out.line(&format!("{} workers", ov.workers.len()));
+    Ok(())
+}
+
+pub fn workers_table(workers: &[WorkerInfo], now: SystemTime) -> String {
+    let mut t = TextTable::new(&[
+        "WORKER", "STATE", "QUEUES", "CURRENT JOB", "HOST", ">PID", "HEARTBEAT", ">OK", ">FAILED",
+        ">BUSY TIME", "RQ",
+    ]);
+    for w in workers {
+        let state = match w.liveness {
+            Liveness::Alive => w.state.clone(),
+            Liveness::Stopping => format!("{} (stopping)", w.state),
+            Liveness::Dead => "dead".to_string(),
+        };
+        t.row(vec![
+            w.name.clone(),
+            state,
+            w.queues.join(","),
+            w.current_job.clone().unwrap_or_else(|| "-".into()),
+            w.hostname.clone().unwrap_or_else(|| "-".into()),
+            w.pid.map_or_else(|| "-".into(), |p| p.to_string()),
+            present::ago(w.last_heartbeat, now),
+            thousands(w.successful_job_count),
+            thousands(w.failed_job_count),
+            present::span(w.total_working_time),
+            w.rq_version.clone().unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    t.render()
+}

@@ -1,0 +1,48 @@
+//! The only code in rqctl that prints: JSON documents or text to stdout, errors to stderr.
+//! A closed pipe (`rqctl jobs q | head`) ends output quietly instead of panicking.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+pub struct Output {
+    pub json: bool,
+}
+
+impl Output {
+    #[must_use]
+    pub fn new(json: bool) -> Self {
+        Self { json }
+    }
+
+    /// Writes text as it is (callers end lines themselves).
+    pub fn text(&mut self, s: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(s.as_bytes());
+        let _ = out.flush();
+    }
+
+    pub fn line(&mut self, s: &str) {
+        self.text(&format!("{s}\n"));
+    }
+
+    /// Writes one pretty JSON document.
+    pub fn json<T: Serialize>(&mut self, value: &T) -> anyhow::Result<()> {
+        let mut s = serde_json::to_string_pretty(value)?;
+        s.push('\n');
+        self.text(&s);
+        Ok(())
+    }
+
+    /// A note for the person at the terminal (stderr, so stdout stays machine-readable).
+    pub fn note(&mut self, s: &str) {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{s}");
+    }
+
+    /// One clear line on stderr; the chain of causes joined, no backtrace.
+    pub fn error(&mut self, e: &anyhow::Error) {
+        let msg = e.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ");
+        self.note(&format!("rqctl: error: {msg}"));
+    }
+}

@@ -1,0 +1,21 @@
+//! The data layer: RQ's Redis model, read and written exactly as RQ does. It knows nothing
+//! of terminals or command lines and never prints.
+
+mod client;
+pub mod decode;
+mod error;
+mod job_detail;
+mod jobs;
+pub mod keys;
+pub mod model;
+mod overview;
+pub mod pickle;
+mod reply;
+mod results;
+mod schedules;
+
+pub use client::{ConnectOptions, RqClient, redact_url};
+pub use error::{Error, Result};
+pub use jobs::MAX_PAGE;
+pub use model::*;
+pub use overview::{NEEDED_EVENT_FLAGS, events_sufficient};
