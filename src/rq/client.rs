@@ -109,6 +109,9 @@ impl RqClient {
     /// Runs a pipeline in one round trip. Per-command server errors come back as
     /// `Value::ServerError` in place, so one refused command does not hide the others.
     pub(crate) async fn pipeline(&mut self, op: &'static str, mut pipe: Pipeline) -> Result<Vec<Value>> {
+        if pipe.is_empty() {
+            return Ok(Vec::new());
+        }
         pipe.ignore_errors();
         pipe.query_async(&mut self.conn)
             .await

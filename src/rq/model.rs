@@ -170,6 +170,8 @@ pub struct QueueInfo {
     /// Entries whose expiry score has passed: RQ's next cleanup removes them (started ones
     /// become failed). Not part of the counts above, as RQ would not count them either.
     pub expired: u64,
+    /// Set when a key of this queue is not what RQ writes (e.g. the wrong type).
+    pub problem: Option<String>,
 }
 
 impl QueueInfo {

@@ -100,7 +100,9 @@ impl RqClient {
         let mut r = Replies::new(self.pipeline("read queue counts", pipe).await?);
         let mut queues = Vec::with_capacity(roots.queues.len());
         for name in &roots.queues {
-            let queued = count(&r.next());
+            let mut problems = Vec::new();
+            let llen = r.next();
+            let queued = count_or_note(&llen, &keys::queue(name), &mut problems);
             let head = reply::text(&r.next());
             let mut q = QueueInfo {
                 name: name.clone(),
@@ -114,12 +116,16 @@ impl RqClient {
                 workers: 0,
                 oldest_queued_at: None,
                 expired: 0,
+                problem: None,
             };
             for reg in Registry::ALL {
-                let total = count(&r.next());
+                let total = count_or_note(&r.next(), &reg.key(name), &mut problems);
                 let expired = if reg.expires_by_score() { count(&r.next()) } else { 0 };
                 q.expired += expired;
                 *registry_slot(&mut q, reg) = total.saturating_sub(expired);
+            }
+            if !problems.is_empty() {
+                q.problem = Some(problems.join("; "));
             }
             queues.push((q, head));
         }
@@ -169,6 +175,14 @@ fn registry_slot(q: &mut QueueInfo, reg: Registry) -> &mut u64 {
         Registry::Scheduled => &mut q.scheduled,
         Registry::Canceled => &mut q.canceled,
     }
+}
+
+/// A count reply; a server error (e.g. WRONGTYPE on a non-RQ key) is noted, and counts 0.
+fn count_or_note(v: &Value, key: &[u8], problems: &mut Vec<String>) -> u64 {
+    if let Some(err) = reply::error(v) {
+        problems.push(format!("{}: {err}", String::from_utf8_lossy(key)));
+    }
+    count(v)
 }
 
 fn count(v: &Value) -> u64 {

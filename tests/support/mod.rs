@@ -26,6 +26,7 @@ impl RedisServer {
     }
 
     pub fn start_with(extra: &[&str]) -> Self {
+        ensure_test_env();
         ensure_redis_server();
         for _attempt in 0..5 {
             let port = free_port();
@@ -45,12 +46,8 @@ impl RedisServer {
                 if let Ok(Some(_)) = child.try_wait() {
                     break; // port taken between our probe and its bind: try another
                 }
-                if let Ok(mut c) = redis::Client::open(format!("redis://127.0.0.1:{port}/0"))
-                    .and_then(|c| c.get_connection())
-                {
-                    if redis::cmd("PING").query::<String>(&mut c).is_ok() {
-                        return Self { child, port, dir };
-                    }
+                if answers_ping(port) {
+                    return Self { child, port, dir };
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
@@ -82,6 +79,17 @@ impl Drop for RedisServer {
         self.kill();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// True once the server answers PING at all (`+PONG`, or `-NOAUTH` when it wants a password).
+fn answers_ping(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+    let mut buf = [0u8; 1];
+    s.write_all(b"PING\r\n").is_ok() && s.read_exact(&mut buf).is_ok() && matches!(buf[0], b'+' | b'-')
 }
 
 fn free_port() -> u16 {

@@ -18,6 +18,7 @@ pub async fn info(client: &mut RqClient, out: &mut Output) -> anyhow::Result<()>
     out.line("");
     out.text(&queues_table(&ov.queues, now));
     out.line(&queues_summary(&ov.queues));
+    note_problems(&ov.queues, out);
     out.line("");
     if ov.workers.is_empty() {
         out.line("no workers");
@@ -35,6 +36,7 @@ pub async fn queues(client: &mut RqClient, out: &mut Output) -> anyhow::Result<(
     }
     out.text(&queues_table(&ov.queues, SystemTime::now()));
     out.line(&queues_summary(&ov.queues));
+    note_problems(&ov.queues, out);
     Ok(())
 }
 
@@ -84,4 +86,12 @@ fn queues_summary(queues: &[QueueInfo]) -> String {
         thousands(queued),
         thousands(failed)
     )
+}
+
+fn note_problems(queues: &[QueueInfo], out: &mut Output) {
+    for q in queues {
+        if let Some(p) = &q.problem {
+            out.note(&format!("warning: queue {}: {p}", q.name));
+        }
+    }
 }

@@ -1,0 +1,73 @@
+//! Connecting: clear one-line errors, exit code 1, and passwords never shown.
+
+mod support;
+
+use support::{RedisServer, rqctl, rqctl_json};
+
+#[test]
+fn server_down_is_one_clear_line() {
+    let mut server = RedisServer::start();
+    let url = server.url();
+    server.kill();
+    let out = rqctl(&url, &["info"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("rqctl: error: cannot connect to redis://127.0.0.1:"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn wrong_password_is_reported_without_the_password() {
+    let server = RedisServer::start_with(&["--requirepass", "right-one"]);
+    let url = format!("redis://:wrong-one@127.0.0.1:{}/0", server.port);
+    let out = rqctl(&url, &["info"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("authentication"), "{err}");
+    assert!(!err.contains("wrong-one"), "password leaked: {err}");
+    assert!(err.contains(":***@"), "{err}");
+}
+
+#[test]
+fn password_hidden_in_json() {
+    let server = RedisServer::start_with(&["--requirepass", "s3cret"]);
+    let url = format!("redis://:s3cret@127.0.0.1:{}/0", server.port);
+    let info = rqctl_json(&url, &["info"]);
+    let shown = info["redis"]["url"].as_str().unwrap();
+    assert_eq!(shown, format!("redis://:***@127.0.0.1:{}/0", server.port));
+    assert!(!info.to_string().contains("s3cret"));
+}
+
+#[test]
+fn refused_config_is_unknown_not_an_error() {
+    let server = RedisServer::start_with(&["--rename-command", "CONFIG", "\"\""]);
+    let info = rqctl_json(&server.url(), &["info"]);
+    assert_eq!(info["redis"]["keyspace_events"]["state"], "unknown");
+    assert!(info["redis"]["version"].is_string());
+    assert_eq!(info["suspended"], false);
+}
+
+#[test]
+fn notifications_reported() {
+    let on = RedisServer::start();
+    assert_eq!(rqctl_json(&on.url(), &["info"])["redis"]["keyspace_events"]["state"], "on");
+    let off = RedisServer::start_plain();
+    assert_eq!(rqctl_json(&off.url(), &["info"])["redis"]["keyspace_events"]["state"], "off");
+}
+
+#[test]
+fn url_from_environment_and_usage_errors() {
+    let server = RedisServer::start();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rqctl"))
+        .args(["info", "--json"])
+        .env_remove("REDIS_URL")
+        .env("RQ_REDIS_URL", server.url())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let usage = rqctl(&server.url(), &["jobs"]);
+    assert_eq!(usage.status.code(), Some(2));
+    let bad_registry = rqctl(&server.url(), &["jobs", "q", "--registry", "nope"]);
+    assert_eq!(bad_registry.status.code(), Some(2));
+}
