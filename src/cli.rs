@@ -1,16 +1,9 @@
 //! rqctl: non-interactive commands over the data layer. All clap code lives here.
 
+pub mod cmd;
 mod connect_args;
 pub mod output;
-
-pub mod cmd {
-    pub mod completions;
-    pub mod info;
-    pub mod job;
-    pub mod jobs;
-    pub mod schedules;
-    pub mod workers;
-}
+pub mod report;
 
 use std::process::ExitCode;
 
@@ -18,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 pub use connect_args::ConnectArgs;
 use output::Output;
+use report::{UsageError, guard_writable};
 
 use crate::rq::RqClient;
 
@@ -26,7 +20,7 @@ use crate::rq::RqClient;
     name = "rqctl",
     version,
     about = "Inspect and manage Python RQ queues, jobs and workers in Redis",
-    after_help = "Exit codes: 0 success, 1 runtime error (or partly done), 2 usage error."
+    after_help = "Exit codes: 0 success, 1 runtime error or only partly done, 2 usage error."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -34,6 +28,9 @@ pub struct Cli {
     /// Print one JSON document instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Refuse every command that changes data (also RQTOP_READ_ONLY=1).
+    #[arg(long, global = true, env = "RQTOP_READ_ONLY")]
+    pub read_only: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -52,8 +49,60 @@ pub enum Command {
     Job(cmd::job::JobArgs),
     /// What runs next: scheduled registries, RQ cron and rq-scheduler.
     Schedules(cmd::schedules::SchedulesArgs),
+    /// Put jobs back on their queue (by id, or --all from a registry).
+    Requeue(cmd::requeue::RequeueArgs),
+    /// Delete the jobs of queues (as `rq empty`), or of a registry with --registry.
+    Empty(cmd::empty::EmptyArgs),
+    /// Delete jobs: hash, results, and their place in queue and registries.
+    Delete(cmd::jobs_ops::DeleteArgs),
+    /// Delete a queue and its queued jobs (as RQ's Queue.delete).
+    DeleteQueue(cmd::empty::DeleteQueueArgs),
+    /// Cancel jobs (as RQ's Job.cancel).
+    Cancel(cmd::jobs_ops::CancelArgs),
+    /// Run scheduled jobs now.
+    EnqueueNow(cmd::jobs_ops::EnqueueNowArgs),
+    /// Drop ids whose job hash is gone from a queue.
+    Compact(cmd::empty::CompactArgs),
+    /// Stop a running job (its worker kills the work-horse; the job becomes `stopped`).
+    StopJob(cmd::jobs_ops::StopJobArgs),
+    /// Commands to workers.
+    #[command(subcommand)]
+    Worker(cmd::worker::WorkerAction),
+    /// Stop workers from taking new jobs.
+    Suspend(cmd::worker::SuspendArgs),
+    /// Let workers take jobs again.
+    Resume,
+    /// Registry cleanup that `rq info` does silently, as an explicit action.
+    Clean(cmd::worker::CleanArgs),
     /// Print a shell completion script.
     Completions(cmd::completions::CompletionsArgs),
+}
+
+impl Command {
+    /// What a mutating command would do, for the read-only refusal; None for reads.
+    fn mutation(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::Info
+            | Self::Queues
+            | Self::Workers
+            | Self::Jobs(_)
+            | Self::Job(_)
+            | Self::Schedules(_)
+            | Self::Completions(_) => return None,
+            Self::Requeue(_) => "requeue jobs",
+            Self::Empty(_) => "empty queues",
+            Self::Delete(_) => "delete jobs",
+            Self::DeleteQueue(_) => "delete a queue",
+            Self::Cancel(_) => "cancel jobs",
+            Self::EnqueueNow(_) => "enqueue jobs",
+            Self::Compact(_) => "compact a queue",
+            Self::StopJob(_) => "stop a job",
+            Self::Worker(_) => "send commands to workers",
+            Self::Suspend(_) => "suspend workers",
+            Self::Resume => "resume workers",
+            Self::Clean(_) => "clean registries",
+        })
+    }
 }
 
 /// Parses the command line and runs it; the exit code follows the README's contract.
@@ -64,7 +113,11 @@ pub async fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             out.error(&e);
-            ExitCode::from(1)
+            if e.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
         }
     }
 }
@@ -74,16 +127,54 @@ async fn run(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
         cmd::completions::run(args, out);
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(what) = cli.command.mutation() {
+        guard_writable(cli.read_only, what)?;
+    }
     let opts = cli.connect.options()?;
     let mut client = RqClient::connect(&opts).await?;
-    match cli.command {
-        Command::Info => cmd::info::info(&mut client, out).await?,
-        Command::Queues => cmd::info::queues(&mut client, out).await?,
-        Command::Workers => cmd::workers::run(&mut client, out).await?,
-        Command::Jobs(args) => cmd::jobs::run(&args, &mut client, out).await?,
-        Command::Job(args) => cmd::job::run(&args, &mut client, out).await?,
-        Command::Schedules(args) => cmd::schedules::run(&args, &mut client, out).await?,
+    let c = &mut client;
+    match &cli.command {
+        Command::Info => cmd::info::info(c, out).await?,
+        Command::Queues => cmd::info::queues(c, out).await?,
+        Command::Workers => cmd::workers::run(c, out).await?,
+        Command::Jobs(args) => cmd::jobs::run(args, c, out).await?,
+        Command::Job(args) => cmd::job::run(args, c, out).await?,
+        Command::Schedules(args) => cmd::schedules::run(args, c, out).await?,
+        Command::Requeue(args) => return cmd::requeue::run(args, c, out).await,
+        Command::Empty(args) => return cmd::empty::run(args, c, out).await,
+        Command::Delete(args) => return cmd::jobs_ops::delete(args, c, out).await,
+        Command::DeleteQueue(args) => return cmd::empty::delete_queue(args, c, out).await,
+        Command::Cancel(args) => return cmd::jobs_ops::cancel(args, c, out).await,
+        Command::EnqueueNow(args) => return cmd::jobs_ops::enqueue_now(args, c, out).await,
+        Command::Compact(args) => return cmd::empty::compact(args, c, out).await,
+        Command::StopJob(args) => return cmd::jobs_ops::stop_job(args, c, out).await,
+        Command::Worker(action) => return cmd::worker::worker(action, c, out).await,
+        Command::Suspend(args) => return cmd::worker::suspend(args, c, out).await,
+        Command::Resume => return cmd::worker::resume(c, out).await,
+        Command::Clean(args) => return cmd::worker::clean(args, c, out).await,
         Command::Completions(_) => {}
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn parser_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_the_common_incident_commands() {
+        let c = Cli::try_parse_from(["rqctl", "requeue", "--all", "failed"]).unwrap();
+        assert!(matches!(c.command, Command::Requeue(ref a) if a.all == Some(crate::rq::Registry::Failed)));
+        let c = Cli::try_parse_from(["rqctl", "empty", "high", "--yes"]).unwrap();
+        assert!(matches!(c.command, Command::Empty(ref a) if a.queues == ["high"] && a.yes));
+        assert!(Cli::try_parse_from(["rqctl", "requeue", "x", "--all", "failed"]).is_err());
+        assert!(Cli::try_parse_from(["rqctl", "requeue", "--queue", "q"]).is_err());
+        assert!(Cli::try_parse_from(["rqctl", "suspend", "--duration", "10m"]).is_ok());
+    }
 }

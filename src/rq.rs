@@ -12,6 +12,7 @@ mod overview;
 pub mod pickle;
 mod reply;
 mod results;
+pub mod mutate;
 mod schedules;
 
 pub use client::{ConnectOptions, RqClient, redact_url};

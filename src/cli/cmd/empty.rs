@@ -1,0 +1,101 @@
+//! `rqctl empty QUEUE... [--registry R]`, `rqctl empty --all`, `rqctl delete-queue QUEUE`,
+//! `rqctl compact QUEUE`.
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::cli::output::Output;
+use crate::cli::report::{UsageError, confirm, print_reports};
+use crate::present::thousands;
+use crate::rq::{Registry, RqClient};
+
+#[derive(Debug, Args)]
+pub struct EmptyArgs {
+    /// Queues to empty.
+    pub queues: Vec<String>,
+    /// Empty every queue.
+    #[arg(long, conflicts_with = "queues")]
+    pub all: bool,
+    /// Empty this registry (and delete its jobs) instead of the queue itself.
+    #[arg(long, short = 'r')]
+    pub registry: Option<Registry>,
+    /// Do not ask for confirmation (needed without a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub async fn run(args: &EmptyArgs, client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
+    if !args.all && args.queues.is_empty() {
+        return Err(UsageError("name the queues to empty, or use --all".into()).into());
+    }
+    let queues = super::queues_or_all(client, if args.all { &[] } else { &args.queues }).await?;
+    let mut plans = Vec::new();
+    for q in &queues {
+        plans.push(match args.registry {
+            None => client.empty_queue(q, true).await?,
+            Some(r) => client.empty_registry(q, r, true).await?,
+        });
+    }
+    if args.dry_run {
+        return print_reports(out, &plans, true);
+    }
+    let total: u64 = plans.iter().map(|p| p.matched).sum();
+    let what = match args.registry {
+        None => "queue",
+        Some(r) => r.name(),
+    };
+    let question = format!(
+        "Delete {} jobs from {} {what} {}?",
+        thousands(total),
+        queues.len(),
+        if queues.len() == 1 { queues[0].clone() } else { "(".to_string() + &queues.join(", ") + ")" }
+    );
+    if !confirm(out, args.yes, &question)? {
+        return Ok(ExitCode::from(1));
+    }
+    let mut reports = Vec::new();
+    for q in &queues {
+        reports.push(match args.registry {
+            None => client.empty_queue(q, false).await?,
+            Some(r) => client.empty_registry(q, r, false).await?,
+        });
+    }
+    print_reports(out, &reports, false)
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteQueueArgs {
+    pub queue: String,
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub async fn delete_queue(args: &DeleteQueueArgs, client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
+    let plan = client.delete_queue(&args.queue, true).await?;
+    if args.dry_run {
+        return print_reports(out, &[plan], true);
+    }
+    let question = format!("Delete queue {} and its {} queued jobs?", args.queue, thousands(plan.matched));
+    if !confirm(out, args.yes, &question)? {
+        return Ok(ExitCode::from(1));
+    }
+    let report = client.delete_queue(&args.queue, false).await?;
+    print_reports(out, &[report], false)
+}
+
+#[derive(Debug, Args)]
+pub struct CompactArgs {
+    pub queue: String,
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub async fn compact(args: &CompactArgs, client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
+    let report = client.compact_queue(&args.queue, args.dry_run).await?;
+    print_reports(out, &[report], args.dry_run)
+}

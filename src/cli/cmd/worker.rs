@@ -1,0 +1,129 @@
+//! `rqctl worker shutdown|kill-horse NAME...`, `rqctl suspend`, `rqctl resume`, `rqctl clean`.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use crate::cli::output::Output;
+use crate::cli::report::{confirm, print_reports};
+use crate::present::thousands;
+use crate::rq::RqClient;
+use crate::rq::mutate::WorkerCommand;
+
+#[derive(Debug, Subcommand)]
+pub enum WorkerAction {
+    /// Warm shutdown: each worker finishes its current job, then exits.
+    Shutdown(WorkerArgs),
+    /// Kill each worker's work-horse: its current job fails (and is retried if it has retries).
+    KillHorse(WorkerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    #[arg(required = true)]
+    pub names: Vec<String>,
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub async fn worker(action: &WorkerAction, client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
+    let (args, command, verb) = match action {
+        WorkerAction::Shutdown(a) => (a, WorkerCommand::Shutdown, "Shut down"),
+        WorkerAction::KillHorse(a) => (a, WorkerCommand::KillHorse, "Kill the running job of"),
+    };
+    let plan = client.worker_command(&args.names, command, true).await?;
+    if args.dry_run || plan.matched == 0 {
+        return print_reports(out, &[plan], true);
+    }
+    if !confirm(out, args.yes, &format!("{verb} {} workers?", thousands(plan.matched)))? {
+        return Ok(ExitCode::from(1));
+    }
+    let report = client.worker_command(&args.names, command, false).await?;
+    print_reports(out, &[report], false)
+}
+
+#[derive(Debug, Args)]
+pub struct SuspendArgs {
+    /// Resume by itself after this long (e.g. 10m, 1h).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub duration: Option<Duration>,
+}
+
+#[derive(Serialize)]
+struct Suspension {
+    suspended: bool,
+    duration: Option<u64>,
+}
+
+pub async fn suspend(args: &SuspendArgs, client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
+    client.suspend(args.duration).await?;
+    if out.json {
+        out.json(&Suspension { suspended: true, duration: args.duration.map(|d| d.as_secs()) })?;
+    } else {
+        let until = args
+            .duration
+            .map(|d| format!(" for {}", humantime::format_duration(d)))
+            .unwrap_or_default();
+        out.line(&format!(
+            "suspended{until}: workers take no new jobs (an idle worker finishes one more job before it notices)"
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn resume(client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
+    let was = client.resume().await?;
+    if out.json {
+        out.json(&Suspension { suspended: false, duration: None })?;
+    } else {
+        out.line(if was { "resumed: workers take jobs again" } else { "was not suspended" });
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    /// Queues to clean (default: every queue).
+    pub queues: Vec<String>,
+    /// Show what would be cleaned, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub async fn clean(args: &CleanArgs, client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
+    let queues = super::queues_or_all(client, &args.queues).await?;
+    let reports = client.clean(&queues, args.dry_run).await?;
+    let ok = reports.iter().all(|r| r.error.is_none());
+    if out.json {
+        out.json(&serde_json::json!({"ok": ok, "dry_run": args.dry_run, "reports": reports}))?;
+    } else {
+        let verb = if args.dry_run { "would clean" } else { "cleaned" };
+        for r in &reports {
+            if r.locked {
+                out.line(&format!("{}: skipped, a worker is cleaning it right now", r.queue));
+                continue;
+            }
+            out.line(&format!(
+                "{} {verb}: {} expired finished, {} expired failed, {} abandoned started to failed{}{}, {} stale worker registrations",
+                r.queue,
+                thousands(r.finished_expired),
+                thousands(r.failed_expired),
+                thousands(r.abandoned_failed),
+                if r.abandoned_retried > 0 { format!(" ({} retried)", thousands(r.abandoned_retried)) } else { String::new() },
+                if r.abandoned_dangling > 0 { format!(" ({} dangling dropped)", thousands(r.abandoned_dangling)) } else { String::new() },
+                thousands(r.stale_workers),
+            ));
+            if let Some(e) = &r.error {
+                out.line(&format!("  stopped early: {e}"));
+            }
+        }
+        if args.dry_run {
+            out.line("note: failure callbacks (Python) do not run for jobs rqctl moves to failed");
+        }
+    }
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

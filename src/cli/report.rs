@@ -1,0 +1,112 @@
+//! Printing mutation reports, asking for confirmation, and the read-only guard.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use super::output::Output;
+use crate::present::thousands;
+use crate::rq::mutate::Report;
+
+/// A usage problem (exit code 2), e.g. a destructive command without `--yes` off a terminal.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Refuses any mutation in read-only mode, before Redis is touched.
+pub fn guard_writable(read_only: bool, what: &str) -> anyhow::Result<()> {
+    if read_only {
+        anyhow::bail!("read-only mode (--read-only or RQTOP_READ_ONLY): refusing to {what}");
+    }
+    Ok(())
+}
+
+/// Asks on the terminal whether to go on; without a terminal, `--yes` is required.
+pub fn confirm(out: &mut Output, yes: bool, question: &str) -> anyhow::Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(UsageError(format!("{question}: not confirmed; pass --yes to run without a terminal")).into());
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{question} [y/N] ");
+    let _ = err.flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let ok = matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes");
+    if !ok {
+        out.note("aborted, nothing changed");
+    }
+    Ok(ok)
+}
+
+#[derive(Serialize)]
+struct Document<'a, T: Serialize> {
+    ok: bool,
+    dry_run: bool,
+    reports: &'a [T],
+}
+
+/// Prints reports (text or one JSON document) and returns the exit code: 0 when everything
+/// targeted was done, 1 otherwise.
+pub fn print_reports(out: &mut Output, reports: &[Report], dry_run: bool) -> anyhow::Result<ExitCode> {
+    let ok = reports.iter().all(Report::complete);
+    if out.json {
+        out.json(&Document { ok, dry_run, reports })?;
+    } else {
+        for r in reports {
+            print_one(out, r);
+        }
+    }
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn print_one(out: &mut Output, r: &Report) {
+    let past = match r.action {
+        "requeue" => "requeued",
+        "delete" => "deleted",
+        "cancel" => "canceled",
+        "empty" | "delete-queue" => "removed",
+        "enqueue-now" => "enqueued",
+        "compact" => "dropped",
+        "shutdown" => "sent shutdown to",
+        "kill-horse" => "sent kill-horse to",
+        "stop-job" => "sent stop-job for",
+        other => other,
+    };
+    let noun = match r.action {
+        "shutdown" | "kill-horse" => "workers",
+        "compact" => "dangling ids",
+        _ => "jobs",
+    };
+    let to = r.destination.as_deref().map(|d| format!(" to {d}")).unwrap_or_default();
+    if r.dry_run {
+        let sample = if r.sample.is_empty() {
+            String::new()
+        } else {
+            format!(" (e.g. {})", r.sample.join(", "))
+        };
+        out.line(&format!(
+            "dry run: would {} {} {noun} from {}{to}{sample}",
+            r.action,
+            thousands(r.matched),
+            r.source
+        ));
+    } else {
+        out.line(&format!("{past} {} {noun} from {}{to}", thousands(r.done), r.source));
+    }
+    if r.skipped_count > 0 {
+        out.line(&format!("{} skipped:", thousands(r.skipped_count)));
+        for s in r.skipped.iter().take(20) {
+            out.line(&format!("  {}: {}", s.id, s.reason));
+        }
+        if r.skipped_count > 20 {
+            out.line(&format!("  … and {} more (--json lists up to 1,000)", thousands(r.skipped_count - 20)));
+        }
+    }
+    if let Some(e) = &r.error {
+        out.line(&format!("stopped early: {e}; what is done is done, run the command again to finish"));
+    }
+}

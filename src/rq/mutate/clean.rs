@@ -1,0 +1,177 @@
+//! `rqctl clean`: the registry maintenance that `rq info` and workers do silently, as an
+//! explicit, previewable action (rq-data-model.md 4.8), under RQ's maintenance lock.
+
+use std::io::Write;
+use std::sync::LazyLock;
+
+use base64::Engine;
+use redis::Script;
+use serde::Serialize;
+
+use super::super::client::RqClient;
+use super::super::error::Result;
+use super::super::keys::{self, Registry};
+use super::super::reply::{self, Replies};
+use super::bulk::Member;
+use super::now_stamps;
+
+static ABANDON: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("../scripts/abandon.lua")));
+
+/// What cleaning one queue did (or would do, on a dry run).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CleanReport {
+    pub queue: String,
+    pub dry_run: bool,
+    /// Expired finished entries removed (their hashes expired already).
+    pub finished_expired: u64,
+    /// Expired failed entries removed.
+    pub failed_expired: u64,
+    /// Started jobs whose worker stopped heartbeating, moved to failed.
+    pub abandoned_failed: u64,
+    /// Abandoned jobs with retries left, requeued or scheduled as RQ retries them.
+    pub abandoned_retried: u64,
+    /// Started entries whose job hash is gone, removed.
+    pub abandoned_dangling: u64,
+    /// Worker registrations whose worker key is gone, removed from the worker sets.
+    pub stale_workers: u64,
+    /// A worker held the maintenance lock, so this queue was left to it.
+    pub locked: bool,
+    pub error: Option<String>,
+}
+
+impl RqClient {
+    /// Cleans each queue's registries and worker set. Failure callbacks (Python) cannot run.
+    pub async fn clean(&mut self, queues: &[String], dry_run: bool) -> Result<Vec<CleanReport>> {
+        let mut out = Vec::new();
+        for q in queues {
+            out.push(self.clean_queue(q, dry_run).await?);
+        }
+        Ok(out)
+    }
+
+    async fn clean_queue(&mut self, queue: &str, dry_run: bool) -> Result<CleanReport> {
+        let (stamp, now) = now_stamps();
+        let mut rep = CleanReport {
+            queue: queue.to_string(),
+            dry_run,
+            finished_expired: 0,
+            failed_expired: 0,
+            abandoned_failed: 0,
+            abandoned_retried: 0,
+            abandoned_dangling: 0,
+            stale_workers: 0,
+            locked: false,
+            error: None,
+        };
+        let lock = keys::clean_registries_lock(queue);
+        if !dry_run {
+            let got = self
+                .cmd("take maintenance lock", redis::cmd("SET").arg(&lock).arg(1).arg("NX").arg("EX").arg(899).clone())
+                .await?;
+            if matches!(got, redis::Value::Nil) {
+                rep.locked = true;
+                return Ok(rep);
+            }
+        }
+        let result = self.clean_locked(queue, now, &stamp, &mut rep).await;
+        if !dry_run {
+            self.cmd("release maintenance lock", redis::cmd("DEL").arg(&lock).clone()).await?;
+        }
+        if let Err(e) = result {
+            rep.error = Some(e.to_string());
+        }
+        Ok(rep)
+    }
+
+    async fn clean_locked(&mut self, queue: &str, now: i64, stamp: &str, rep: &mut CleanReport) -> Result<()> {
+        let finished = Registry::Finished.key(queue);
+        let failed = Registry::Failed.key(queue);
+        let verb = if rep.dry_run { "ZCOUNT" } else { "ZREMRANGEBYSCORE" };
+        let mut pipe = redis::pipe();
+        pipe.cmd(verb).arg(&finished).arg(0).arg(now);
+        pipe.cmd("SMEMBERS").arg(keys::queue_workers(queue));
+        let mut r = Replies::new(self.pipeline("clean registries", pipe).await?);
+        rep.finished_expired = count(&r.next());
+        let worker_keys = reply::members(&r.next());
+
+        // Abandoned started jobs (their wip score is an expiry that has passed).
+        let wip = Registry::Started.key(queue);
+        let expired = self
+            .cmd("read started registry", redis::cmd("ZRANGEBYSCORE").arg(&wip).arg(0).arg(now).arg("WITHSCORES").clone())
+            .await?;
+        let members: Vec<Member> = reply::scored(&expired)
+            .into_iter()
+            .map(|(m, s)| Member::of(Some(Registry::Started), String::from_utf8_lossy(&m).into_owned(), s))
+            .collect();
+        if rep.dry_run {
+            rep.abandoned_failed = members.len() as u64;
+        } else if !members.is_empty() {
+            let args = [now.to_string(), stamp.to_string(), queue.to_string(), abandoned_exc_string(stamp)];
+            let (codes, err) = self
+                .run_batches(&ABANDON, &[wip], &args, &members, |m| vec![m.member.clone(), m.id.clone()])
+                .await;
+            for c in codes {
+                match c {
+                    1 => rep.abandoned_failed += 1,
+                    2 => rep.abandoned_retried += 1,
+                    -1 => rep.abandoned_dangling += 1,
+                    _ => {}
+                }
+            }
+            if let Some(e) = err {
+                return Err(e);
+            }
+        }
+        // After moving abandoned jobs, so that none of them is dropped as expired here.
+        let v = self.cmd("clean failed registry", redis::cmd(verb).arg(&failed).arg(0).arg(now).clone()).await?;
+        rep.failed_expired = count(&v);
+
+        // Worker registrations whose key is gone.
+        if !worker_keys.is_empty() {
+            let mut pipe = redis::pipe();
+            for k in &worker_keys {
+                pipe.cmd("EXISTS").arg(k.as_slice());
+            }
+            let exists = self.pipeline("check workers", pipe).await?;
+            let stale: Vec<&Vec<u8>> = worker_keys
+                .iter()
+                .zip(&exists)
+                .filter(|(_, e)| reply::int(e).unwrap_or(1) == 0)
+                .map(|(k, _)| k)
+                .collect();
+            rep.stale_workers = stale.len() as u64;
+            if !rep.dry_run && !stale.is_empty() {
+                let mut pipe = redis::pipe();
+                for k in stale {
+                    pipe.cmd("SREM").arg(keys::queue_workers(queue)).arg(k.as_slice());
+                    pipe.cmd("SREM").arg(keys::WORKERS).arg(k.as_slice());
+                }
+                self.pipeline("remove stale workers", pipe).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn count(v: &redis::Value) -> u64 {
+    reply::int(v).and_then(|n| u64::try_from(n).ok()).unwrap_or(0)
+}
+
+/// The result-stream text RQ writes for an abandoned job: base64(zlib(message)).
+fn abandoned_exc_string(stamp: &str) -> String {
+    let when = stamp.trim_end_matches('Z').replace('T', " ");
+    let text = format!("Moved to FailedJobRegistry, due to AbandonedJobError, at {when}");
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    let compressed = z.write_all(text.as_bytes()).and_then(|()| z.finish()).unwrap_or_default();
+    base64::engine::general_purpose::STANDARD.encode(compressed)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn abandoned_text_round_trips() {
+        let s = super::abandoned_exc_string("2026-11-23T19:37:44.531421Z");
+        let text = super::super::super::decode::exc_string(s.as_bytes()).unwrap();
+        assert_eq!(text, "Moved to FailedJobRegistry, due to AbandonedJobError, at 2026-11-23 19:37:44.531421");
+    }
+}

@@ -1,0 +1,278 @@
+//! Mutations of named jobs and of whole registries: requeue, delete, cancel, enqueue now.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use redis::Script;
+
+use super::super::client::RqClient;
+use super::super::error::Result;
+use super::super::keys::{self, Registry};
+use super::super::model::JobStatus;
+use super::super::reply::{self, Replies};
+use super::bulk::Member;
+use super::{Report, now_stamps, reason};
+
+static REQUEUE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("../scripts/requeue.lua")));
+static DELETE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("../scripts/delete.lua")));
+static CANCEL: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("../scripts/cancel.lua")));
+static ENQUEUE_NOW: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("../scripts/enqueue_now.lua")));
+
+/// What a job looks like before we touch it (for grouping and for dry runs).
+#[derive(Debug, Clone)]
+pub(crate) struct Probe {
+    pub id: String,
+    pub exists: bool,
+    pub status: JobStatus,
+    pub origin: String,
+    pub in_rq_scheduler: bool,
+}
+
+impl RqClient {
+    /// Reads status, origin and rq-scheduler membership of each id, in one round trip.
+    pub(crate) async fn probe(&mut self, ids: &[String]) -> Result<Vec<Probe>> {
+        let mut pipe = redis::pipe();
+        for id in ids {
+            pipe.cmd("HMGET").arg(keys::job(id)).arg("status").arg("origin");
+            pipe.cmd("EXISTS").arg(keys::job(id));
+            pipe.cmd("ZSCORE").arg(keys::RQ_SCHEDULER_JOBS).arg(id);
+        }
+        let mut r = Replies::new(self.pipeline("read jobs", pipe).await?);
+        Ok(ids
+            .iter()
+            .map(|id| {
+                let fields = r.next();
+                let f = reply::items(&fields);
+                Probe {
+                    id: id.clone(),
+                    status: JobStatus::parse(f.first().and_then(reply::text).as_deref()),
+                    origin: f.get(1).and_then(reply::text).unwrap_or_default(),
+                    exists: reply::int(&r.next()).unwrap_or(0) > 0,
+                    in_rq_scheduler: !matches!(r.next(), redis::Value::Nil),
+                }
+            })
+            .collect())
+    }
+
+    /// Requeues every job of `registry` in each of `queues`, one report per queue.
+    pub async fn requeue_all(
+        &mut self,
+        registry: Registry,
+        queues: &[String],
+        at_front: bool,
+        dry_run: bool,
+    ) -> Result<Vec<Report>> {
+        let mut reports = Vec::new();
+        for q in queues {
+            let members = self.snapshot_registry(registry, q).await?;
+            let mut report = Report::new("requeue", format!("{registry}@{q}"), dry_run);
+            report.destination = Some(format!("queue {q}"));
+            self.requeue_members(registry, q, &members, at_front, &mut report).await?;
+            reports.push(report);
+        }
+        Ok(reports)
+    }
+
+    async fn requeue_members(
+        &mut self,
+        registry: Registry,
+        queue: &str,
+        members: &[Member],
+        at_front: bool,
+        report: &mut Report,
+    ) -> Result<()> {
+        let (stamp, now) = now_stamps();
+        report.matched = members.len() as u64;
+        report.sample_from(members.iter().map(|m| m.id.as_str()));
+        if report.dry_run {
+            let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
+            let exists = self.existing(&ids).await?;
+            for (m, ok) in members.iter().zip(exists) {
+                if !ok {
+                    report.skip(&m.id, reason(-1));
+                } else if registry == Registry::Started && m.score > now as f64 {
+                    report.skip(&m.id, reason(-2));
+                }
+            }
+            report.matched -= report.skipped_count;
+            return Ok(());
+        }
+        let started = if registry == Registry::Started { "1" } else { "0" };
+        let args = [stamp, flag(at_front).into(), queue.to_string(), now.to_string(), started.into()];
+        let (codes, err) = self
+            .run_batches(&REQUEUE, &[registry.key(queue)], &args, members, |m| {
+                vec![m.member.clone(), m.id.clone()]
+            })
+            .await;
+        tally(report, members.iter().map(|m| m.id.as_str()), &codes, 1);
+        report.error = err.map(|e| e.to_string());
+        Ok(())
+    }
+
+    /// Requeues the named jobs from whichever registry their status puts them in.
+    pub async fn requeue_jobs(&mut self, ids: &[String], at_front: bool, dry_run: bool) -> Result<Report> {
+        let probes = self.probe(ids).await?;
+        let mut report = Report::new("requeue", "the named jobs", dry_run);
+        report.destination = Some("their queues".to_string());
+        report.sample_from(ids.iter().map(String::as_str));
+        let mut groups: BTreeMap<(Registry, String), Vec<Member>> = BTreeMap::new();
+        for p in &probes {
+            match p.status.registry() {
+                _ if !p.exists => report.skip(&p.id, reason(-1)),
+                Some(Registry::Started) => report.skip(&p.id, reason(-2)),
+                Some(reg) => groups.entry((reg, p.origin.clone())).or_default().push(Member {
+                    member: p.id.clone(),
+                    id: p.id.clone(),
+                    score: 0.0,
+                }),
+                None => report.skip(&p.id, format!("status is {}: not in a registry", p.status)),
+            }
+        }
+        report.matched = probes.len() as u64 - report.skipped_count;
+        if dry_run {
+            return Ok(report);
+        }
+        for ((reg, origin), members) in groups {
+            let mut part = Report::new("requeue", "", false);
+            self.requeue_members(reg, &origin, &members, at_front, &mut part).await?;
+            merge(&mut report, part);
+        }
+        Ok(report)
+    }
+
+    /// Deletes the named jobs and everything of theirs (see scripts/delete.lua).
+    pub async fn delete_jobs(&mut self, ids: &[String], force: bool, dry_run: bool) -> Result<Report> {
+        let mut report = Report::new("delete", "the named jobs", dry_run);
+        if dry_run {
+            let probes = self.probe(ids).await?;
+            predict(&mut report, &probes, |p| {
+                if !p.exists {
+                    -1
+                } else if !force && p.status == JobStatus::Started {
+                    -2
+                } else if !force && p.in_rq_scheduler {
+                    -3
+                } else {
+                    1
+                }
+            });
+            return Ok(report);
+        }
+        report.matched = ids.len() as u64;
+        let args = [flag(force).to_string(), String::new()];
+        let (codes, err) = self
+            .run_batches(&DELETE, &[], &args, ids, |id| vec![id.clone(), id.clone()])
+            .await;
+        tally(&mut report, ids.iter().map(String::as_str), &codes, 1);
+        report.error = err.map(|e| e.to_string());
+        Ok(report)
+    }
+
+    /// Cancels the named jobs as RQ 2.12's `Job.cancel` does.
+    pub async fn cancel_jobs(&mut self, ids: &[String], force: bool, dry_run: bool) -> Result<Report> {
+        let mut report = Report::new("cancel", "the named jobs", dry_run);
+        if dry_run {
+            let probes = self.probe(ids).await?;
+            predict(&mut report, &probes, |p| match &p.status {
+                _ if !p.exists => -1,
+                JobStatus::Canceled => -4,
+                JobStatus::Started if !force => -2,
+                _ => 1,
+            });
+            return Ok(report);
+        }
+        report.matched = ids.len() as u64;
+        let (_, now) = now_stamps();
+        let args = [now.to_string(), flag(force).to_string()];
+        let (codes, err) = self.run_batches(&CANCEL, &[], &args, ids, |id| vec![id.clone()]).await;
+        tally(&mut report, ids.iter().map(String::as_str), &codes, 1);
+        report.error = err.map(|e| e.to_string());
+        Ok(report)
+    }
+
+    /// Runs scheduled jobs now (RQ's scheduled registry), or at rq-scheduler's next pass.
+    pub async fn enqueue_now(&mut self, ids: &[String], dry_run: bool) -> Result<Report> {
+        let mut report = Report::new("enqueue-now", "the named jobs", dry_run);
+        if dry_run {
+            let probes = self.probe(ids).await?;
+            let mut pipe = redis::pipe();
+            for p in &probes {
+                pipe.cmd("ZSCORE").arg(Registry::Scheduled.key(&p.origin)).arg(&p.id);
+            }
+            let scheduled: Vec<bool> = self
+                .pipeline("read schedules", pipe)
+                .await?
+                .iter()
+                .map(|v| !matches!(v, redis::Value::Nil))
+                .collect();
+            let probes: Vec<(Probe, bool)> = probes.into_iter().zip(scheduled).collect();
+            let plain: Vec<Probe> = probes.iter().map(|(p, _)| p.clone()).collect();
+            let mut i = 0;
+            predict(&mut report, &plain, |p| {
+                let in_registry = probes.get(i).is_some_and(|(_, s)| *s);
+                i += 1;
+                if !p.exists {
+                    -1
+                } else if in_registry || p.in_rq_scheduler {
+                    1
+                } else {
+                    -5
+                }
+            });
+            return Ok(report);
+        }
+        report.matched = ids.len() as u64;
+        let (stamp, now) = now_stamps();
+        let args = [stamp, now.to_string()];
+        let (codes, err) = self.run_batches(&ENQUEUE_NOW, &[], &args, ids, |id| vec![id.clone()]).await;
+        let handed = codes.iter().filter(|c| **c == 2).count();
+        tally(&mut report, ids.iter().map(String::as_str), &codes, 1);
+        report.done += handed as u64;
+        if handed > 0 {
+            report.destination = Some(format!(
+                "{handed} rq-scheduler job(s) run at rq-scheduler's next pass"
+            ));
+        }
+        report.error = err.map(|e| e.to_string());
+        Ok(report)
+    }
+}
+
+fn flag(b: bool) -> &'static str {
+    if b { "1" } else { "0" }
+}
+
+/// Counts codes equal to `ok` as done, and records every negative or zero code as a skip.
+fn tally<'a>(report: &mut Report, ids: impl Iterator<Item = &'a str>, codes: &[i64], ok: i64) {
+    for (id, code) in ids.zip(codes) {
+        if *code == ok {
+            report.done += 1;
+        } else if *code <= 0 {
+            report.skip(id, reason(*code));
+        }
+    }
+}
+
+/// Dry run: what the script would answer for each probe.
+fn predict(report: &mut Report, probes: &[Probe], mut code: impl FnMut(&Probe) -> i64) {
+    report.sample_from(probes.iter().map(|p| p.id.as_str()));
+    for p in probes {
+        let c = code(p);
+        if c > 0 {
+            report.matched += 1;
+        } else {
+            report.skip(&p.id, reason(c));
+        }
+    }
+}
+
+fn merge(into: &mut Report, part: Report) {
+    into.done += part.done;
+    for s in part.skipped {
+        into.skip(&s.id, s.reason);
+    }
+    if part.error.is_some() {
+        into.error = part.error;
+    }
+}

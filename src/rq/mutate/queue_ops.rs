@@ -1,0 +1,165 @@
+//! Mutations of whole queues: empty, empty a registry, delete a queue, compact.
+
+use std::sync::LazyLock;
+
+use redis::Script;
+
+use super::super::client::RqClient;
+use super::super::error::{Error, Result};
+use super::super::keys::{self, Registry};
+use super::super::reply;
+use super::{BATCH, Report, now_stamps, reason};
+
+static EMPTY_QUEUE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("../scripts/empty_queue.lua")));
+static DELETE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("../scripts/delete.lua")));
+static COMPACT: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("../scripts/compact.lua")));
+
+/// Ids emptied per script call: each call stays a few milliseconds of Redis time.
+const EMPTY_CHUNK: u64 = 2_000;
+/// Window of a compaction pass.
+const COMPACT_WINDOW: i64 = 2_000;
+
+impl RqClient {
+    /// Empties a queue as `rq empty` does (each id popped and its hash and dependents set
+    /// deleted; registries, deferred and scheduled jobs untouched), in chunks. Only the jobs
+    /// present when it starts are removed; jobs enqueued meanwhile at the tail survive.
+    pub async fn empty_queue(&mut self, queue: &str, dry_run: bool) -> Result<Report> {
+        let key = keys::queue(queue);
+        let mut report = Report::new("empty", format!("queue {queue}"), dry_run);
+        let len = reply::int(&self.cmd("count queue", redis::cmd("LLEN").arg(&key).clone()).await?)
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(0);
+        report.matched = len;
+        if dry_run {
+            let head = self.cmd("read queue", redis::cmd("LRANGE").arg(&key).arg(0).arg(9).clone()).await?;
+            let ids: Vec<String> =
+                reply::members(&head).iter().map(|m| String::from_utf8_lossy(m).into_owned()).collect();
+            report.sample_from(ids.iter().map(String::as_str));
+            return Ok(report);
+        }
+        while report.done < len {
+            let chunk = EMPTY_CHUNK.min(len - report.done);
+            match EMPTY_QUEUE.key(key.as_slice()).arg(chunk).invoke_async::<i64>(self.connection()).await {
+                Ok(0) => break, // workers took the rest
+                Ok(n) => report.done += u64::try_from(n).unwrap_or(0),
+                Err(e) => {
+                    report.error = Some(Error::redis("empty queue", &e).to_string());
+                    break;
+                }
+            }
+        }
+        // Jobs that workers took meanwhile were not ours to remove: the queue is empty of
+        // what it held, so the report counts what we removed and matched follows it.
+        report.matched = report.done;
+        Ok(report)
+    }
+
+    /// Deletes every job of a registry (as `rqctl delete` would, one by one) and its entry.
+    /// The started registry is refused: its jobs are running.
+    pub async fn empty_registry(&mut self, queue: &str, registry: Registry, dry_run: bool) -> Result<Report> {
+        if registry == Registry::Started {
+            return Err(Error::Refused(
+                "the started registry holds running jobs: stop them (rqctl stop-job) or let rqctl clean fail the abandoned ones".into(),
+            ));
+        }
+        let members = self.snapshot_registry(registry, queue).await?;
+        let mut report = Report::new("empty", format!("{registry}@{queue}"), dry_run);
+        report.matched = members.len() as u64;
+        report.sample_from(members.iter().map(|m| m.id.as_str()));
+        if dry_run {
+            return Ok(report);
+        }
+        // Emptying a registry is the explicit wish to delete what is in it, periodic
+        // rq-scheduler jobs included, so the script runs forced; dangling ids are dropped.
+        let args = ["1".to_string(), String::from_utf8_lossy(&registry.key(queue)).into_owned()];
+        let (codes, err) = self
+            .run_batches(&DELETE, &[], &args, &members, |m| vec![m.member.clone(), m.id.clone()])
+            .await;
+        for (m, code) in members.iter().zip(&codes) {
+            match code {
+                1 | -1 => report.done += 1,
+                other => report.skip(&m.id, reason(*other)),
+            }
+        }
+        report.error = err.map(|e| e.to_string());
+        Ok(report)
+    }
+
+    /// Deletes a queue as RQ's `Queue.delete(delete_jobs=True)`: empty it, then drop it from
+    /// `rq:queues`. Registries are left, as RQ leaves them.
+    pub async fn delete_queue(&mut self, queue: &str, dry_run: bool) -> Result<Report> {
+        let mut report = self.empty_queue(queue, dry_run).await?;
+        report.action = "delete-queue";
+        if dry_run || report.error.is_some() {
+            return Ok(report);
+        }
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .cmd("SREM")
+            .arg(keys::QUEUES)
+            .arg(keys::queue(queue))
+            .cmd("DEL")
+            .arg(keys::queue(queue));
+        self.transaction("delete queue", pipe).await?;
+        Ok(report)
+    }
+
+    /// Removes ids whose job hash is gone from a queue, keeping the order of the rest.
+    pub async fn compact_queue(&mut self, queue: &str, dry_run: bool) -> Result<Report> {
+        let key = keys::queue(queue);
+        let mut report = Report::new("compact", format!("queue {queue}"), dry_run);
+        if dry_run {
+            let ids = self.list_ids(&key).await?;
+            let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let exists = self.existing(&refs).await?;
+            let dangling: Vec<&str> =
+                refs.iter().zip(exists).filter(|(_, e)| !e).map(|(id, _)| *id).collect();
+            report.matched = dangling.len() as u64;
+            report.sample_from(dangling);
+            return Ok(report);
+        }
+        let (_, now) = now_stamps();
+        let tombstone = format!("__rqctl_compact_{}_{now}__", std::process::id());
+        let mut start = 0_i64;
+        loop {
+            let res = COMPACT
+                .key(key.as_slice())
+                .arg(start)
+                .arg(COMPACT_WINDOW)
+                .arg(&tombstone)
+                .invoke_async::<Vec<i64>>(self.connection())
+                .await
+                .map_err(|e| Error::redis("compact queue", &e))?;
+            let (marked, seen) = (res.first().copied().unwrap_or(0), res.get(1).copied().unwrap_or(0));
+            report.matched += u64::try_from(marked).unwrap_or(0);
+            if seen < COMPACT_WINDOW {
+                break;
+            }
+            start += COMPACT_WINDOW;
+        }
+        self.cmd("compact queue", redis::cmd("LREM").arg(&key).arg(0).arg(&tombstone).clone())
+            .await?;
+        // Every tombstone is gone now: removed by the LREM, or popped by a worker meanwhile,
+        // which skips it like any dangling id.
+        report.done = report.matched;
+        Ok(report)
+    }
+
+    /// Every id of a list, paged.
+    async fn list_ids(&mut self, key: &[u8]) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let page = i64::try_from(BATCH * 20).unwrap_or(10_000);
+        let mut start = 0;
+        loop {
+            let v = self.cmd("read queue", redis::cmd("LRANGE").arg(key).arg(start).arg(start + page - 1).clone()).await?;
+            let ids = reply::members(&v);
+            let n = ids.len() as i64;
+            out.extend(ids.iter().map(|m| String::from_utf8_lossy(m).into_owned()));
+            if n < page {
+                return Ok(out);
+            }
+            start += page;
+        }
+    }
+}
