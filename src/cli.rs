@@ -170,7 +170,9 @@ mod tests {
     #[test]
     fn parses_the_common_incident_commands() {
         let c = Cli::try_parse_from(["rqctl", "requeue", "--all", "failed"]).unwrap();
-        assert!(matches!(c.command, Command::Requeue(ref a) if a.all == Some(crate::rq::Registry::Failed)));
+        assert!(
+            matches!(c.command, Command::Requeue(ref a) if a.all == Some(crate::rq::Registry::Failed))
+        );
         let c = Cli::try_parse_from(["rqctl", "empty", "high", "--yes"]).unwrap();
         assert!(matches!(c.command, Command::Empty(ref a) if a.queues == ["high"] && a.yes));
         assert!(Cli::try_parse_from(["rqctl", "requeue", "x", "--all", "failed"]).is_err());

@@ -10,7 +10,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -92,7 +92,10 @@ impl TextTable {
     #[must_use]
     pub fn new(headers: &[&str]) -> Self {
         Self {
-            headers: headers.iter().map(|h| h.trim_start_matches('>').to_string()).collect(),
+            headers: headers
+                .iter()
+                .map(|h| h.trim_start_matches('>').to_string())
+                .collect(),
             right: headers.iter().map(|h| h.starts_with('>')).collect(),
             rows: Vec::new(),
         }
@@ -114,9 +117,9 @@ impl TextTable {
         let mut out = String::new();
         for line in std::iter::once(&self.headers).chain(self.rows.iter()) {
             let mut cells = Vec::with_capacity(cols);
-            for i in 0..cols {
+            for (i, width) in widths.iter().enumerate() {
                 let c = line.get(i).map_or("", String::as_str);
-                let pad = widths[i].saturating_sub(c.chars().count());
+                let pad = width.saturating_sub(c.chars().count());
                 cells.push(if self.right[i] {
                     format!("{}{c}", " ".repeat(pad))
                 } else if i + 1 == cols {

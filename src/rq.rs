@@ -8,11 +8,11 @@ mod job_detail;
 mod jobs;
 pub mod keys;
 pub mod model;
+pub mod mutate;
 mod overview;
 pub mod pickle;
 mod reply;
 mod results;
-pub mod mutate;
 mod schedules;
 
 pub use client::{ConnectOptions, RqClient, redact_url};

@@ -1,5 +1,7 @@
 //! Property tests: the decoders take arbitrary bytes and never panic.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use proptest::prelude::*;
 use rqtop::rq::decode;
 use rqtop::rq::pickle;

@@ -1,10 +1,12 @@
 //! Real RQ writes, rqctl reads: a state built by real `rq` (2.12 and 1.16) reads back in
 //! `rqctl info --json` and `rqctl job --json` exactly as RQ's own Python API reports it.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 mod support;
 
 use serde_json::Value;
-use support::{Rq, RedisServer, interop_dir, kill_pids, rqctl_json};
+use support::{RedisServer, Rq, interop_dir, kill_pids, rqctl_json};
 
 /// Kills the fixture's background workers even when an assertion fails.
 struct Pids(Vec<i64>);
@@ -60,10 +62,20 @@ fn check_state_reads_back(rq: Rq) {
     let ours: Vec<&Value> = info["queues"].as_array().expect("queues").iter().collect();
     let theirs = expected["queues"].as_array().expect("expected queues");
     let names = |v: &[&Value]| v.iter().map(|q| q["name"].clone()).collect::<Vec<_>>();
-    assert_eq!(names(&ours), names(&theirs.iter().collect::<Vec<_>>()), "queue list");
+    assert_eq!(
+        names(&ours),
+        names(&theirs.iter().collect::<Vec<_>>()),
+        "queue list"
+    );
     for (o, t) in ours.iter().zip(theirs) {
         for field in [
-            "queued", "started", "deferred", "finished", "failed", "scheduled", "canceled",
+            "queued",
+            "started",
+            "deferred",
+            "finished",
+            "failed",
+            "scheduled",
+            "canceled",
             "workers",
         ] {
             if t[field].is_null() {
@@ -76,7 +88,11 @@ fn check_state_reads_back(rq: Rq) {
     // Workers: name, state, queues and current job as RQ sees them.
     let ours = info["workers"].as_array().expect("workers");
     let theirs = expected["workers"].as_array().expect("expected workers");
-    assert_eq!(ours.len(), theirs.len(), "worker count: {ours:?} vs {theirs:?}");
+    assert_eq!(
+        ours.len(),
+        theirs.len(),
+        "worker count: {ours:?} vs {theirs:?}"
+    );
     for t in theirs {
         let o = ours
             .iter()
@@ -87,7 +103,9 @@ fn check_state_reads_back(rq: Rq) {
         assert_eq!(o["current_job"], t["current_job"], "current job");
     }
     assert!(
-        theirs.iter().any(|w| w["state"] == "busy" && w["current_job"] == "job-slow"),
+        theirs
+            .iter()
+            .any(|w| w["state"] == "busy" && w["current_job"] == "job-slow"),
         "the fixture must have a busy worker"
     );
 
@@ -95,15 +113,24 @@ fn check_state_reads_back(rq: Rq) {
     let job = rqctl_json(&url, &["job", "job-args"]);
     let t = &expected["jobs"]["job-args"];
     assert_eq!(job["args_repr"], t["args_repr"], "args as Python repr");
-    assert_eq!(job["kwargs_repr"], t["kwargs_repr"], "kwargs as Python repr");
+    assert_eq!(
+        job["kwargs_repr"], t["kwargs_repr"],
+        "kwargs as Python repr"
+    );
     assert_eq!(job["func_name"], "labjobs.echo");
-    assert_eq!(job["args"][1], serde_json::json!([1, "two", 3.5]), "tuple as JSON array");
+    assert_eq!(
+        job["args"][1],
+        serde_json::json!([1, "two", 3.5]),
+        "tuple as JSON array"
+    );
     assert_eq!(job["args"][2], Value::Null);
     assert_eq!(job["status"], t["status"]);
 
     // The traceback the worker recorded.
     let failed = rqctl_json(&url, &["job", "job-fail"]);
-    let tb = expected["jobs"]["job-fail"]["exc_info"].as_str().expect("expected traceback");
+    let tb = expected["jobs"]["job-fail"]["exc_info"]
+        .as_str()
+        .expect("expected traceback");
     assert!(tb.contains("ValueError: kaboom"));
     assert_eq!(failed["exc_info"].as_str(), Some(tb), "traceback text");
     assert_eq!(failed["status"], "failed");
@@ -119,7 +146,10 @@ fn check_state_reads_back(rq: Rq) {
 
     // Deferred job's dependency, and schedules from rq-scheduler (and RQ cron on 2.x).
     let deferred = rqctl_json(&url, &["job", "job-deferred"]);
-    assert_eq!(deferred["dependency_ids"], serde_json::json!(["job-parent"]));
+    assert_eq!(
+        deferred["dependency_ids"],
+        serde_json::json!(["job-parent"])
+    );
     let sched = rqctl_json(&url, &["schedules"]);
     let ids: Vec<&str> = sched["entries"]
         .as_array()
@@ -128,7 +158,10 @@ fn check_state_reads_back(rq: Rq) {
         .filter_map(|e| e["id"].as_str())
         .collect();
     for want in ["job-sched", "cron-nightly", "rqs-interval"] {
-        assert!(ids.contains(&want), "{want} missing from schedules: {ids:?}");
+        assert!(
+            ids.contains(&want),
+            "{want} missing from schedules: {ids:?}"
+        );
     }
     let cron = sched["entries"]
         .as_array()
@@ -140,7 +173,11 @@ fn check_state_reads_back(rq: Rq) {
     assert_eq!(cron["source"], "rq_scheduler");
     if matches!(rq, Rq::V2) {
         assert!(
-            sched["entries"].as_array().expect("entries").iter().any(|e| e["source"] == "rq_cron"),
+            sched["entries"]
+                .as_array()
+                .expect("entries")
+                .iter()
+                .any(|e| e["source"] == "rq_cron"),
             "rq cron entries missing: {sched}"
         );
     }

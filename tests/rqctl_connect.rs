@@ -1,5 +1,7 @@
 //! Connecting: clear one-line errors, exit code 1, and passwords never shown.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 mod support;
 
 use support::{RedisServer, rqctl, rqctl_json};
@@ -13,7 +15,10 @@ fn server_down_is_one_clear_line() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("rqctl: error: cannot connect to redis://127.0.0.1:"), "{err}");
+    assert!(
+        err.starts_with("rqctl: error: cannot connect to redis://127.0.0.1:"),
+        "{err}"
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -51,9 +56,15 @@ fn refused_config_is_unknown_not_an_error() {
 #[test]
 fn notifications_reported() {
     let on = RedisServer::start();
-    assert_eq!(rqctl_json(&on.url(), &["info"])["redis"]["keyspace_events"]["state"], "on");
+    assert_eq!(
+        rqctl_json(&on.url(), &["info"])["redis"]["keyspace_events"]["state"],
+        "on"
+    );
     let off = RedisServer::start_plain();
-    assert_eq!(rqctl_json(&off.url(), &["info"])["redis"]["keyspace_events"]["state"], "off");
+    assert_eq!(
+        rqctl_json(&off.url(), &["info"])["redis"]["keyspace_events"]["state"],
+        "off"
+    );
 }
 
 #[test]
@@ -65,7 +76,11 @@ fn url_from_environment_and_usage_errors() {
         .env("RQ_REDIS_URL", server.url())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let usage = rqctl(&server.url(), &["jobs"]);
     assert_eq!(usage.status.code(), Some(2));
     let bad_registry = rqctl(&server.url(), &["jobs", "q", "--registry", "nope"]);

@@ -1,5 +1,7 @@
 //! Foreign and broken data: every case gets a clear message or a marked row, never a panic.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 mod support;
 
 use redis::Commands;
@@ -22,8 +24,20 @@ fn random_bytes_in_every_field_of_a_job() {
     let mut c = server.conn();
     let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
     let fields = [
-        "status", "created_at", "data", "origin", "description", "enqueued_at", "started_at",
-        "ended_at", "worker_name", "timeout", "meta", "exc_info", "result", "dependency_ids",
+        "status",
+        "created_at",
+        "data",
+        "origin",
+        "description",
+        "enqueued_at",
+        "started_at",
+        "ended_at",
+        "worker_name",
+        "timeout",
+        "meta",
+        "exc_info",
+        "result",
+        "dependency_ids",
         "result_ttl",
     ];
     for i in 0..20 {
@@ -48,10 +62,17 @@ fn random_bytes_in_every_field_of_a_job() {
         let job = rqctl_json(&server.url(), &["job", &id]);
         assert_eq!(job["id"], id.as_str());
         // Undecodable data is reported with its size, and the rest of the job still shows.
-        assert!(job["data_error"].is_string() || job["func_name"].is_string(), "{job}");
+        assert!(
+            job["data_error"].is_string() || job["func_name"].is_string(),
+            "{job}"
+        );
         assert!(job["fields"]["data"].is_string());
         let text = rqctl(&server.url(), &["job", &id]);
-        assert!(text.status.success(), "{}", String::from_utf8_lossy(&text.stderr));
+        assert!(
+            text.status.success(),
+            "{}",
+            String::from_utf8_lossy(&text.stderr)
+        );
     }
     let _: () = c.sadd("rq:queues", "rq:queue:junk").unwrap();
     let page = rqctl_json(&server.url(), &["jobs", "junk", "--limit", "50"]);
@@ -90,19 +111,37 @@ fn non_rq_keys_under_rq_prefix() {
     let mut c = server.conn();
     // A "queue" whose key is a hash, a registry that is a string, a worker set member
     // without a hash, and stray keys.
-    let _: () = c.sadd("rq:queues", &["rq:queue:weird", "not-a-queue-key"]).unwrap();
+    let _: () = c
+        .sadd("rq:queues", &["rq:queue:weird", "not-a-queue-key"])
+        .unwrap();
     let _: () = c.hset("rq:queue:weird", "a", "b").unwrap();
     let _: () = c.set("rq:failed:weird", "surprise").unwrap();
     let _: () = c.sadd("rq:workers", "rq:worker:gone").unwrap();
     let _: () = c.set("rq:something-new", "1").unwrap();
     let out = rqctl(&server.url(), &["info"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("queue weird") && stderr.contains("WRONGTYPE"), "{stderr}");
+    assert!(
+        stderr.contains("queue weird") && stderr.contains("WRONGTYPE"),
+        "{stderr}"
+    );
     let info = rqctl_json(&server.url(), &["info"]);
     assert_eq!(info["queues"].as_array().unwrap().len(), 1);
-    assert!(info["queues"][0]["problem"].as_str().unwrap().contains("rq:failed:weird"));
-    assert_eq!(info["workers"].as_array().unwrap().len(), 0, "stale worker registration");
+    assert!(
+        info["queues"][0]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("rq:failed:weird")
+    );
+    assert_eq!(
+        info["workers"].as_array().unwrap().len(),
+        0,
+        "stale worker registration"
+    );
     let page = rqctl(&server.url(), &["jobs", "weird"]);
     assert_eq!(page.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&page.stderr).contains("WRONGTYPE"));
@@ -114,10 +153,20 @@ fn ten_megabyte_data_field() {
     let mut c = server.conn();
     let mut seed = 42;
     let big = random_bytes(&mut seed, 10 * 1024 * 1024);
-    let _: () = c.hset_multiple("rq:job:big", &[("status", b"queued".to_vec()), ("data", big)]).unwrap();
+    let _: () = c
+        .hset_multiple(
+            "rq:job:big",
+            &[("status", b"queued".to_vec()), ("data", big)],
+        )
+        .unwrap();
     let job = rqctl_json(&server.url(), &["job", "big"]);
     assert_eq!(job["data_size"], 10 * 1024 * 1024);
-    assert!(job["data_error"].as_str().unwrap().contains("10485760 bytes"));
+    assert!(
+        job["data_error"]
+            .as_str()
+            .unwrap()
+            .contains("10485760 bytes")
+    );
     assert_eq!(job["status"], "queued");
 }
 

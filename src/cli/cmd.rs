@@ -18,5 +18,11 @@ pub async fn queues_or_all(client: &mut RqClient, named: &[String]) -> anyhow::R
     if !named.is_empty() {
         return Ok(named.to_vec());
     }
-    Ok(client.overview().await?.queues.into_iter().map(|q| q.name).collect())
+    Ok(client
+        .overview()
+        .await?
+        .queues
+        .into_iter()
+        .map(|q| q.name)
+        .collect())
 }

@@ -42,7 +42,11 @@ impl Output {
 
     /// One clear line on stderr; the chain of causes joined, no backtrace.
     pub fn error(&mut self, e: &anyhow::Error) {
-        let msg = e.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ");
+        let msg = e
+            .chain()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(": ");
         self.note(&format!("rqctl: error: {msg}"));
     }
 }

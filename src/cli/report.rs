@@ -28,7 +28,10 @@ pub fn confirm(out: &mut Output, yes: bool, question: &str) -> anyhow::Result<bo
         return Ok(true);
     }
     if !std::io::stdin().is_terminal() {
-        return Err(UsageError(format!("{question}: not confirmed; pass --yes to run without a terminal")).into());
+        return Err(UsageError(format!(
+            "{question}: not confirmed; pass --yes to run without a terminal"
+        ))
+        .into());
     }
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "{question} [y/N] ");
@@ -51,16 +54,28 @@ struct Document<'a, T: Serialize> {
 
 /// Prints reports (text or one JSON document) and returns the exit code: 0 when everything
 /// targeted was done, 1 otherwise.
-pub fn print_reports(out: &mut Output, reports: &[Report], dry_run: bool) -> anyhow::Result<ExitCode> {
+pub fn print_reports(
+    out: &mut Output,
+    reports: &[Report],
+    dry_run: bool,
+) -> anyhow::Result<ExitCode> {
     let ok = reports.iter().all(Report::complete);
     if out.json {
-        out.json(&Document { ok, dry_run, reports })?;
+        out.json(&Document {
+            ok,
+            dry_run,
+            reports,
+        })?;
     } else {
         for r in reports {
             print_one(out, r);
         }
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn print_one(out: &mut Output, r: &Report) {
@@ -81,7 +96,11 @@ fn print_one(out: &mut Output, r: &Report) {
         "compact" => "dangling ids",
         _ => "jobs",
     };
-    let to = r.destination.as_deref().map(|d| format!(" to {d}")).unwrap_or_default();
+    let to = r
+        .destination
+        .as_deref()
+        .map(|d| format!(" to {d}"))
+        .unwrap_or_default();
     if r.dry_run {
         let sample = if r.sample.is_empty() {
             String::new()
@@ -95,7 +114,11 @@ fn print_one(out: &mut Output, r: &Report) {
             r.source
         ));
     } else {
-        out.line(&format!("{past} {} {noun} from {}{to}", thousands(r.done), r.source));
+        out.line(&format!(
+            "{past} {} {noun} from {}{to}",
+            thousands(r.done),
+            r.source
+        ));
     }
     if r.skipped_count > 0 {
         out.line(&format!("{} skipped:", thousands(r.skipped_count)));
@@ -103,10 +126,15 @@ fn print_one(out: &mut Output, r: &Report) {
             out.line(&format!("  {}: {}", s.id, s.reason));
         }
         if r.skipped_count > 20 {
-            out.line(&format!("  … and {} more (--json lists up to 1,000)", thousands(r.skipped_count - 20)));
+            out.line(&format!(
+                "  … and {} more (--json lists up to 1,000)",
+                thousands(r.skipped_count - 20)
+            ));
         }
     }
     if let Some(e) = &r.error {
-        out.line(&format!("stopped early: {e}; what is done is done, run the command again to finish"));
+        out.line(&format!(
+            "stopped early: {e}; what is done is done, run the command again to finish"
+        ));
     }
 }

@@ -63,7 +63,10 @@ impl RqClient {
             Err(_) => {
                 return Err(Error::Connect {
                     url: shown,
-                    reason: format!("timed out after {}", humantime::format_duration(opts.connect_timeout)),
+                    reason: format!(
+                        "timed out after {}",
+                        humantime::format_duration(opts.connect_timeout)
+                    ),
                 });
             }
             Ok(Err(e)) => return Err(classify_connect_error(&shown, &e)),
@@ -108,7 +111,11 @@ impl RqClient {
 
     /// Runs a pipeline in one round trip. Per-command server errors come back as
     /// `Value::ServerError` in place, so one refused command does not hide the others.
-    pub(crate) async fn pipeline(&mut self, op: &'static str, mut pipe: Pipeline) -> Result<Vec<Value>> {
+    pub(crate) async fn pipeline(
+        &mut self,
+        op: &'static str,
+        mut pipe: Pipeline,
+    ) -> Result<Vec<Value>> {
         if pipe.is_empty() {
             return Ok(Vec::new());
         }
@@ -200,11 +207,17 @@ mod tests {
 
     #[test]
     fn passwords_never_shown() {
-        assert_eq!(redact_url("redis://:s3cret@h:6379/0"), "redis://:***@h:6379/0");
+        assert_eq!(
+            redact_url("redis://:s3cret@h:6379/0"),
+            "redis://:***@h:6379/0"
+        );
         assert_eq!(redact_url("rediss://app:p@ss@h/2"), "rediss://app:***@h/2");
         assert_eq!(redact_url("redis://h:6379/0"), "redis://h:6379/0");
         assert_eq!(redact_url("redis://u@h"), "redis://u@h");
-        assert_eq!(redact_url("unix:///tmp/r.sock?db=1&password=x"), "unix:///tmp/r.sock?db=1&password=***");
+        assert_eq!(
+            redact_url("unix:///tmp/r.sock?db=1&password=x"),
+            "unix:///tmp/r.sock?db=1&password=***"
+        );
         assert_eq!(redact_url("garbage"), "garbage");
     }
 }

@@ -28,17 +28,22 @@ pub fn timestamp(text: &str) -> Option<Timestamp> {
 /// A float of UNIX seconds, as RQ writes it for executions, cron and rq-scheduler.
 #[must_use]
 pub fn epoch(text: &str) -> Option<Timestamp> {
-    text.trim().parse::<f64>().ok().and_then(Timestamp::from_unix)
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(Timestamp::from_unix)
 }
 
 /// Splits a started-registry member: 2.x writes `<id>:<32 hex execution id>`, 1.x the bare id
 /// (which may itself contain `:`).
 #[must_use]
 pub fn wip_member(member: &str) -> (&str, Option<&str>) {
-    if let Some((id, exec)) = member.rsplit_once(':') {
-        if exec.len() == 32 && exec.bytes().all(|b| b.is_ascii_hexdigit()) && !id.is_empty() {
-            return (id, Some(exec));
-        }
+    if let Some((id, exec)) = member.rsplit_once(':')
+        && exec.len() == 32
+        && exec.bytes().all(|b| b.is_ascii_hexdigit())
+        && !id.is_empty()
+    {
+        return (id, Some(exec));
     }
     (member, None)
 }
@@ -171,7 +176,10 @@ fn call_from_json(v: &serde_json::Value) -> Result<CallInfo, String> {
         func_name: func.as_str().map(str::to_string),
         instance: (!instance.is_null()).then(|| json_repr(instance)),
         args_repr: args.iter().map(json_repr).collect(),
-        kwargs_repr: kwargs.iter().map(|(k, v)| (k.clone(), json_repr(v))).collect(),
+        kwargs_repr: kwargs
+            .iter()
+            .map(|(k, v)| (k.clone(), json_repr(v)))
+            .collect(),
         args,
         kwargs,
         serializer: "json",
@@ -212,7 +220,10 @@ pub fn json_repr(v: &serde_json::Value) -> String {
         serde_json::Value::Bool(false) => "False".to_string(),
         serde_json::Value::String(s) => PyValue::Str(s.clone()).repr(),
         serde_json::Value::Array(a) => {
-            format!("[{}]", a.iter().map(json_repr).collect::<Vec<_>>().join(", "))
+            format!(
+                "[{}]",
+                a.iter().map(json_repr).collect::<Vec<_>>().join(", ")
+            )
         }
         serde_json::Value::Object(m) => format!(
             "{{{}}}",
@@ -297,7 +308,10 @@ mod tests {
         assert!(timestamp("2026-11-23T19:35:51Z").is_some());
         assert!(timestamp("").is_none());
         assert!(timestamp("yesterday").is_none());
-        assert_eq!(epoch("1795462589.81645").unwrap().rfc3339(), "2026-11-23T19:36:29Z");
+        assert_eq!(
+            epoch("1795462589.81645").unwrap().rfc3339(),
+            "2026-11-23T19:36:29Z"
+        );
         assert!(epoch("nan").is_none());
     }
 
@@ -330,7 +344,10 @@ mod tests {
         assert!(call(&[0x78, 0x9c, 1, 2, 3]).is_err());
         assert!(call(&[0x80, 0x05, 0xff]).is_err());
         assert_eq!(exc_info(&[0x78, 0x9c, 3, 0, 0, 0, 0, 1]), None);
-        assert_eq!(error_summary("Traceback\n  x\nValueError: kaboom\n"), Some("ValueError: kaboom".into()));
+        assert_eq!(
+            error_summary("Traceback\n  x\nValueError: kaboom\n"),
+            Some("ValueError: kaboom".into())
+        );
         assert_eq!(field_display(&[0, 1, 2]), "<3 bytes: 000102>");
     }
 }

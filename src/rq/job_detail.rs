@@ -17,7 +17,10 @@ pub(crate) fn build(
     rq_scheduler_score: Option<f64>,
     ttl: Option<i64>,
 ) -> Job {
-    let raw: HashMap<&[u8], &[u8]> = fields.iter().map(|(k, v)| (k.as_slice(), v.as_slice())).collect();
+    let raw: HashMap<&[u8], &[u8]> = fields
+        .iter()
+        .map(|(k, v)| (k.as_slice(), v.as_slice()))
+        .collect();
     let bytes = |k: &str| raw.get(k.as_bytes()).copied().filter(|v| !v.is_empty());
     let text = |k: &str| bytes(k).map(|b| String::from_utf8_lossy(b).into_owned());
     let ts = |k: &str| text(k).and_then(|t| decode::timestamp(&t));
@@ -29,14 +32,20 @@ pub(crate) fn build(
     } else {
         match decode::call(data) {
             Ok(c) => (Some(c), None),
-            Err(e) => (None, Some(format!("cannot decode data ({} bytes): {e}", data.len()))),
+            Err(e) => (
+                None,
+                Some(format!("cannot decode data ({} bytes): {e}", data.len())),
+            ),
         }
     };
     let (meta, meta_error) = match bytes("meta") {
         None => (None, None),
         Some(m) => match decode::payload(m) {
             Ok(p) => (Some(p.to_json()), None),
-            Err(e) => (None, Some(format!("cannot decode meta ({} bytes): {e}", m.len()))),
+            Err(e) => (
+                None,
+                Some(format!("cannot decode meta ({} bytes): {e}", m.len())),
+            ),
         },
     };
     // Legacy (RQ < 1.12) hash fields are the fallback when there is no result stream.
@@ -44,19 +53,25 @@ pub(crate) fn build(
     let legacy_exc = bytes("exc_info").and_then(decode::exc_info);
     let latest = latest.or_else(|| results::legacy(bytes("result"), legacy_exc.clone()));
     let status = JobStatus::parse(text("status").as_deref());
-    let exc_info = latest.as_ref().and_then(|r| r.exc_string.clone()).or(legacy_exc);
+    let exc_info = latest
+        .as_ref()
+        .and_then(|r| r.exc_string.clone())
+        .or(legacy_exc);
     if dependencies.is_empty() {
-        if let Some(ids) = text("dependency_ids").and_then(|j| serde_json::from_str::<Vec<String>>(&j).ok()) {
+        if let Some(ids) =
+            text("dependency_ids").and_then(|j| serde_json::from_str::<Vec<String>>(&j).ok())
+        {
             dependencies = ids;
         } else if let Some(one) = text("dependency_id") {
             dependencies = vec![one];
         }
     }
     let description = text("description");
-    let func_name = call
-        .as_ref()
-        .and_then(|c| c.func_name.clone())
-        .or_else(|| description.as_deref().and_then(decode::func_from_description));
+    let func_name = call.as_ref().and_then(|c| c.func_name.clone()).or_else(|| {
+        description
+            .as_deref()
+            .and_then(decode::func_from_description)
+    });
     let call = call.unwrap_or_else(|| super::model::CallInfo {
         func_name: None,
         instance: None,
@@ -103,7 +118,12 @@ pub(crate) fn build(
         rq_scheduler_next_run: rq_scheduler_score.and_then(Timestamp::from_unix),
         fields: fields
             .iter()
-            .map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), decode::field_display(v)))
+            .map(|(k, v)| {
+                (
+                    String::from_utf8_lossy(k).into_owned(),
+                    decode::field_display(v),
+                )
+            })
             .collect(),
     }
 }

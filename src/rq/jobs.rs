@@ -45,7 +45,11 @@ impl RqClient {
     }
 
     /// Member ids (with scores for registries) of the requested window, and the total.
-    async fn fetch_ids(&mut self, query: &JobQuery, limit: u64) -> Result<(u64, Vec<(String, Option<f64>)>)> {
+    async fn fetch_ids(
+        &mut self,
+        query: &JobQuery,
+        limit: u64,
+    ) -> Result<(u64, Vec<(String, Option<f64>)>)> {
         let start = i64::try_from(query.offset).unwrap_or(i64::MAX);
         let stop = start.saturating_add(i64::try_from(limit).unwrap_or(i64::MAX) - 1);
         let mut pipe = redis::pipe();
@@ -63,15 +67,28 @@ impl RqClient {
             JobSource::Registry(reg) => {
                 let key = reg.key(&query.queue);
                 pipe.cmd("ZCARD").arg(&key);
-                let cmd = if query.newest_first { "ZREVRANGE" } else { "ZRANGE" };
-                pipe.cmd(cmd).arg(&key).arg(start).arg(stop).arg("WITHSCORES");
+                let cmd = if query.newest_first {
+                    "ZREVRANGE"
+                } else {
+                    "ZRANGE"
+                };
+                pipe.cmd(cmd)
+                    .arg(&key)
+                    .arg(start)
+                    .arg(stop)
+                    .arg("WITHSCORES");
             }
         }
         let mut r = Replies::new(self.pipeline("read job ids", pipe).await?);
-        let total = reply::int(&r.next()).and_then(|t| u64::try_from(t).ok()).unwrap_or(0);
+        let total = reply::int(&r.next())
+            .and_then(|t| u64::try_from(t).ok())
+            .unwrap_or(0);
         let listed = r.next();
         if let Some(err) = reply::error(&listed) {
-            return Err(Error::Redis { op: "read job ids", reason: err });
+            return Err(Error::Redis {
+                op: "read job ids",
+                reason: err,
+            });
         }
         let ids = match query.source {
             JobSource::Queue => {
@@ -92,7 +109,11 @@ impl RqClient {
         Ok((total, ids))
     }
 
-    async fn fetch_rows(&mut self, ids: &[(String, Option<f64>)], source: JobSource) -> Result<Vec<JobSummary>> {
+    async fn fetch_rows(
+        &mut self,
+        ids: &[(String, Option<f64>)],
+        source: JobSource,
+    ) -> Result<Vec<JobSummary>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -117,7 +138,12 @@ impl RqClient {
             pipe.add_command(cmd);
             pipe.cmd("EXISTS").arg(keys::job(id));
             if failed {
-                pipe.cmd("XREVRANGE").arg(keys::results(id)).arg("+").arg("-").arg("COUNT").arg(1);
+                pipe.cmd("XREVRANGE")
+                    .arg(keys::results(id))
+                    .arg("+")
+                    .arg("-")
+                    .arg("COUNT")
+                    .arg(1);
             }
         }
         let mut r = Replies::new(self.pipeline("read job rows", pipe).await?);
@@ -125,8 +151,19 @@ impl RqClient {
         for ((id, exec), (_, score)) in parsed.iter().zip(ids) {
             let values = r.next();
             let exists = reply::int(&r.next()).unwrap_or(0) > 0;
-            let latest = if failed { results::latest(&r.next()) } else { None };
-            rows.push(summary_row(id, *exec, *score, &values, exists, latest.as_ref()));
+            let latest = if failed {
+                results::latest(&r.next())
+            } else {
+                None
+            };
+            rows.push(summary_row(
+                id,
+                *exec,
+                *score,
+                &values,
+                exists,
+                latest.as_ref(),
+            ));
         }
         Ok(rows)
     }
@@ -135,7 +172,12 @@ impl RqClient {
     pub async fn job(&mut self, id: &str) -> Result<Job> {
         let mut pipe = redis::pipe();
         pipe.cmd("HGETALL").arg(keys::job(id));
-        pipe.cmd("XREVRANGE").arg(keys::results(id)).arg("+").arg("-").arg("COUNT").arg(1);
+        pipe.cmd("XREVRANGE")
+            .arg(keys::results(id))
+            .arg("+")
+            .arg("-")
+            .arg("COUNT")
+            .arg(1);
         pipe.cmd("SMEMBERS").arg(keys::dependents(id));
         pipe.cmd("SMEMBERS").arg(keys::dependencies(id));
         pipe.cmd("ZSCORE").arg(keys::RQ_SCHEDULER_JOBS).arg(id);
@@ -143,11 +185,17 @@ impl RqClient {
         let mut r = Replies::new(self.pipeline("read job", pipe).await?);
         let hash = r.next();
         if let Some(err) = reply::error(&hash) {
-            return Err(Error::Redis { op: "read job", reason: err });
+            return Err(Error::Redis {
+                op: "read job",
+                reason: err,
+            });
         }
         let fields = reply::pairs(&hash);
         if fields.is_empty() {
-            return Err(Error::NotFound { kind: "job", id: id.to_string() });
+            return Err(Error::NotFound {
+                kind: "job",
+                id: id.to_string(),
+            });
         }
         let latest = results::latest(&r.next());
         let dependents = sorted_text(&r.next());
@@ -186,8 +234,11 @@ fn summary_row(
     let vals = reply::items(values);
     let get = |i: usize| vals.get(i).and_then(reply::text);
     let raw = |i: usize| vals.get(i).and_then(reply::bytes).filter(|b| !b.is_empty());
-    let field: HashMap<&str, Option<String>> =
-        ROW_FIELDS[..8].iter().enumerate().map(|(i, f)| (*f, get(i))).collect();
+    let field: HashMap<&str, Option<String>> = ROW_FIELDS[..8]
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (*f, get(i)))
+        .collect();
     let f = |name: &str| field.get(name).cloned().flatten();
     let description = f("description");
     let traceback = latest
@@ -204,7 +255,9 @@ fn summary_row(
         id: id.to_string(),
         status,
         missing: !exists,
-        func_name: description.as_deref().and_then(decode::func_from_description),
+        func_name: description
+            .as_deref()
+            .and_then(decode::func_from_description),
         description,
         origin: f("origin"),
         created_at: f("created_at").and_then(|t| decode::timestamp(&t)),

@@ -16,7 +16,7 @@ impl Timestamp {
     /// From UNIX seconds (RQ's EPOCHF/EPOCHI); `None` for NaN, infinities and absurd values.
     #[must_use]
     pub fn from_unix(secs: f64) -> Option<Self> {
-        if !secs.is_finite() || secs < 0.0 || secs > 1.0e11 {
+        if !secs.is_finite() || !(0.0..=1.0e11).contains(&secs) {
             return None;
         }
         Duration::try_from_secs_f64(secs)

@@ -85,7 +85,9 @@ impl Report {
     /// Everything targeted was done.
     #[must_use]
     pub fn complete(&self) -> bool {
-        self.error.is_none() && self.skipped_count == 0 && (self.dry_run || self.done == self.matched)
+        self.error.is_none()
+            && self.skipped_count == 0
+            && (self.dry_run || self.done == self.matched)
     }
 }
 

@@ -120,7 +120,11 @@ impl RqClient {
             };
             for reg in Registry::ALL {
                 let total = count_or_note(&r.next(), &reg.key(name), &mut problems);
-                let expired = if reg.expires_by_score() { count(&r.next()) } else { 0 };
+                let expired = if reg.expires_by_score() {
+                    count(&r.next())
+                } else {
+                    0
+                };
                 q.expired += expired;
                 *registry_slot(&mut q, reg) = total.saturating_sub(expired);
             }
@@ -149,7 +153,9 @@ impl RqClient {
 
     /// Third round trip: `enqueued_at` of each queue's head job.
     async fn fill_oldest(&mut self, queues: &mut [(QueueInfo, Option<String>)]) -> Result<()> {
-        let heads: Vec<usize> = (0..queues.len()).filter(|&i| queues[i].1.is_some()).collect();
+        let heads: Vec<usize> = (0..queues.len())
+            .filter(|&i| queues[i].1.is_some())
+            .collect();
         if heads.is_empty() {
             return Ok(());
         }
@@ -160,7 +166,8 @@ impl RqClient {
         }
         let mut r = Replies::new(self.pipeline("read oldest queued jobs", pipe).await?);
         for &i in &heads {
-            queues[i].0.oldest_queued_at = reply::text(&r.next()).and_then(|t| decode::timestamp(&t));
+            queues[i].0.oldest_queued_at =
+                reply::text(&r.next()).and_then(|t| decode::timestamp(&t));
         }
         Ok(())
     }
@@ -186,11 +193,17 @@ fn count_or_note(v: &Value, key: &[u8], problems: &mut Vec<String>) -> u64 {
 }
 
 fn count(v: &Value) -> u64 {
-    reply::int(v).and_then(|i| u64::try_from(i).ok()).unwrap_or(0)
+    reply::int(v)
+        .and_then(|i| u64::try_from(i).ok())
+        .unwrap_or(0)
 }
 
 /// Builds a worker from its hash fields (lenient: every field may be missing or garbage).
-pub(crate) fn worker_from_hash(name: &str, fields: &[(Vec<u8>, Vec<u8>)], ttl: Option<i64>) -> WorkerInfo {
+pub(crate) fn worker_from_hash(
+    name: &str,
+    fields: &[(Vec<u8>, Vec<u8>)],
+    ttl: Option<i64>,
+) -> WorkerInfo {
     let map: HashMap<&[u8], String> = fields
         .iter()
         .map(|(k, v)| (k.as_slice(), String::from_utf8_lossy(v).into_owned()))
@@ -211,7 +224,12 @@ pub(crate) fn worker_from_hash(name: &str, fields: &[(Vec<u8>, Vec<u8>)], ttl: O
         state: get("state").unwrap_or_else(|| "unknown".to_string()),
         liveness,
         queues: get("queues")
-            .map(|q| q.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect())
+            .map(|q| {
+                q.split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default(),
         current_job: get("current_job"),
         current_job_working_time: get("current_job_working_time").and_then(|v| v.parse().ok()),
@@ -222,8 +240,12 @@ pub(crate) fn worker_from_hash(name: &str, fields: &[(Vec<u8>, Vec<u8>)], ttl: O
         last_heartbeat: ts("last_heartbeat"),
         death,
         shutdown_requested_at: shutdown,
-        successful_job_count: get("successful_job_count").and_then(|v| v.parse().ok()).unwrap_or(0),
-        failed_job_count: get("failed_job_count").and_then(|v| v.parse().ok()).unwrap_or(0),
+        successful_job_count: get("successful_job_count")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+        failed_job_count: get("failed_job_count")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
         total_working_time: get("total_working_time")
             .and_then(|v| v.parse::<f64>().ok())
             .filter(|f| f.is_finite())
@@ -249,7 +271,10 @@ fn keyspace_events(v: &Value) -> KeyspaceEvents {
         return KeyspaceEvents::Unknown { reason: err };
     }
     let items = reply::members(v);
-    let Some(flags) = items.get(1).map(|f| String::from_utf8_lossy(f).into_owned()) else {
+    let Some(flags) = items
+        .get(1)
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+    else {
         return KeyspaceEvents::Unknown {
             reason: "no reply to CONFIG GET".to_string(),
         };
@@ -285,7 +310,6 @@ fn server_time(v: &Value) -> f64 {
     })
     .floor()
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -77,7 +77,12 @@ pub fn legacy(result: Option<&[u8]>, exc_info: Option<String>) -> Option<JobResu
         None => (None, None),
     };
     Some(JobResult {
-        kind: if exc_info.is_some() { "failed" } else { "successful" }.to_string(),
+        kind: if exc_info.is_some() {
+            "failed"
+        } else {
+            "successful"
+        }
+        .to_string(),
         created_at: None,
         worker_name: None,
         return_value,

@@ -20,7 +20,11 @@ impl RqClient {
         let mut pipe = redis::pipe();
         pipe.cmd("SMEMBERS").arg(keys::QUEUES);
         pipe.cmd("ZCARD").arg(keys::RQ_SCHEDULER_JOBS);
-        pipe.cmd("ZRANGE").arg(keys::RQ_SCHEDULER_JOBS).arg(0).arg(last).arg("WITHSCORES");
+        pipe.cmd("ZRANGE")
+            .arg(keys::RQ_SCHEDULER_JOBS)
+            .arg(0)
+            .arg(last)
+            .arg("WITHSCORES");
         pipe.cmd("ZRANGE").arg(keys::CRON_SCHEDULERS).arg(0).arg(-1);
         let mut r = Replies::new(self.pipeline("read schedules", pipe).await?);
         let mut queues: Vec<String> = reply::members(&r.next())
@@ -40,15 +44,24 @@ impl RqClient {
         for q in &queues {
             let key = Registry::Scheduled.key(q);
             pipe.cmd("ZCARD").arg(&key);
-            pipe.cmd("ZRANGE").arg(&key).arg(0).arg(last).arg("WITHSCORES");
+            pipe.cmd("ZRANGE")
+                .arg(&key)
+                .arg(0)
+                .arg(last)
+                .arg("WITHSCORES");
         }
         for name in &cron_schedulers {
-            pipe.cmd("HGET").arg(keys::cron_scheduler(name)).arg("cron_jobs");
+            pipe.cmd("HGET")
+                .arg(keys::cron_scheduler(name))
+                .arg("cron_jobs");
         }
         let mut r = Replies::new(self.pipeline("read schedules", pipe).await?);
         let mut pending: Vec<(ScheduleSource, String, Option<String>, f64)> = Vec::new();
         for q in &queues {
-            truncated |= reply::int(&r.next()).and_then(|t| u64::try_from(t).ok()).unwrap_or(0) > limit;
+            truncated |= reply::int(&r.next())
+                .and_then(|t| u64::try_from(t).ok())
+                .unwrap_or(0)
+                > limit;
             for (id, score) in reply::scored(&r.next()) {
                 let id = String::from_utf8_lossy(&id).into_owned();
                 pending.push((ScheduleSource::Scheduled, id, Some(q.clone()), score));
@@ -64,13 +77,20 @@ impl RqClient {
                 entries.extend(cron_entries(&json));
             }
         }
-        entries.sort_by(|a: &Schedule, b: &Schedule| (a.id.as_str(), &a.queue).cmp(&(b.id.as_str(), &b.queue)));
+        entries.sort_by(|a: &Schedule, b: &Schedule| {
+            (a.id.as_str(), &a.queue).cmp(&(b.id.as_str(), &b.queue))
+        });
         entries.dedup_by(|a, b| a.id == b.id && a.queue == b.queue);
 
         if !pending.is_empty() {
             let mut pipe = redis::pipe();
             for (_, id, _, _) in &pending {
-                pipe.cmd("HMGET").arg(keys::job(id)).arg("status").arg("description").arg("origin").arg("meta");
+                pipe.cmd("HMGET")
+                    .arg(keys::job(id))
+                    .arg("status")
+                    .arg("description")
+                    .arg("origin")
+                    .arg("meta");
                 pipe.cmd("EXISTS").arg(keys::job(id));
             }
             let mut r = Replies::new(self.pipeline("read scheduled jobs", pipe).await?);
@@ -113,7 +133,9 @@ fn job_entry(
     Schedule {
         source,
         queue: queue.or_else(|| get(2)),
-        func_name: description.as_deref().and_then(decode::func_from_description),
+        func_name: description
+            .as_deref()
+            .and_then(decode::func_from_description),
         description,
         next_run: Timestamp::from_unix(score),
         interval: meta_field("interval").and_then(|v| v.as_f64()),
@@ -127,7 +149,8 @@ fn job_entry(
 
 /// Entries of a CronScheduler's `cron_jobs` JSON (RQ 2.4+ `rq cron`).
 fn cron_entries(json: &str) -> Vec<Schedule> {
-    let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(json) else {
+    let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(json)
+    else {
         return Vec::new();
     };
     items

@@ -30,7 +30,8 @@ impl RedisServer {
         ensure_redis_server();
         for _attempt in 0..5 {
             let port = free_port();
-            let dir = std::env::temp_dir().join(format!("rqtop-test-{}-{port}", std::process::id()));
+            let dir =
+                std::env::temp_dir().join(format!("rqtop-test-{}-{port}", std::process::id()));
             let _ = std::fs::create_dir_all(&dir);
             let mut child = Command::new("redis-server")
                 .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
@@ -89,7 +90,9 @@ fn answers_ping(port: u16) -> bool {
     };
     let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
     let mut buf = [0u8; 1];
-    s.write_all(b"PING\r\n").is_ok() && s.read_exact(&mut buf).is_ok() && matches!(buf[0], b'+' | b'-')
+    s.write_all(b"PING\r\n").is_ok()
+        && s.read_exact(&mut buf).is_ok()
+        && matches!(buf[0], b'+' | b'-')
 }
 
 fn free_port() -> u16 {
@@ -102,7 +105,11 @@ fn free_port() -> u16 {
 fn ensure_redis_server() {
     static CHECKED: OnceLock<()> = OnceLock::new();
     CHECKED.get_or_init(|| {
-        if Command::new("redis-server").arg("--version").output().is_err() {
+        if Command::new("redis-server")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
             panic!("redis-server is not installed: run scripts/test-env.sh (it installs it)");
         }
     });
@@ -147,7 +154,10 @@ pub fn rqctl_json(url: &str, args: &[&str]) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("rqctl {args:?} printed invalid JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
+        panic!(
+            "rqctl {args:?} printed invalid JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
     })
 }
 

@@ -27,7 +27,11 @@ pub struct EmptyArgs {
     pub dry_run: bool,
 }
 
-pub async fn run(args: &EmptyArgs, client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    args: &EmptyArgs,
+    client: &mut RqClient,
+    out: &mut Output,
+) -> anyhow::Result<ExitCode> {
     if !args.all && args.queues.is_empty() {
         return Err(UsageError("name the queues to empty, or use --all".into()).into());
     }
@@ -51,7 +55,11 @@ pub async fn run(args: &EmptyArgs, client: &mut RqClient, out: &mut Output) -> a
         "Delete {} jobs from {} {what} {}?",
         thousands(total),
         queues.len(),
-        if queues.len() == 1 { queues[0].clone() } else { "(".to_string() + &queues.join(", ") + ")" }
+        if queues.len() == 1 {
+            queues[0].clone()
+        } else {
+            "(".to_string() + &queues.join(", ") + ")"
+        }
     );
     if !confirm(out, args.yes, &question)? {
         return Ok(ExitCode::from(1));
@@ -75,12 +83,20 @@ pub struct DeleteQueueArgs {
     pub dry_run: bool,
 }
 
-pub async fn delete_queue(args: &DeleteQueueArgs, client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
+pub async fn delete_queue(
+    args: &DeleteQueueArgs,
+    client: &mut RqClient,
+    out: &mut Output,
+) -> anyhow::Result<ExitCode> {
     let plan = client.delete_queue(&args.queue, true).await?;
     if args.dry_run {
         return print_reports(out, &[plan], true);
     }
-    let question = format!("Delete queue {} and its {} queued jobs?", args.queue, thousands(plan.matched));
+    let question = format!(
+        "Delete queue {} and its {} queued jobs?",
+        args.queue,
+        thousands(plan.matched)
+    );
     if !confirm(out, args.yes, &question)? {
         return Ok(ExitCode::from(1));
     }
@@ -95,7 +111,11 @@ pub struct CompactArgs {
     pub dry_run: bool,
 }
 
-pub async fn compact(args: &CompactArgs, client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
+pub async fn compact(
+    args: &CompactArgs,
+    client: &mut RqClient,
+    out: &mut Output,
+) -> anyhow::Result<ExitCode> {
     let report = client.compact_queue(&args.queue, args.dry_run).await?;
     print_reports(out, &[report], args.dry_run)
 }

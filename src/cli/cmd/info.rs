@@ -47,7 +47,11 @@ fn server_line(ov: &Overview) -> String {
         KeyspaceEvents::Off { flags } => format!("keyspace events incomplete ({flags})"),
         KeyspaceEvents::Unknown { .. } => "keyspace events unknown (CONFIG refused)".to_string(),
     };
-    let suspended = if ov.suspended { "SUSPENDED" } else { "not suspended" };
+    let suspended = if ov.suspended {
+        "SUSPENDED"
+    } else {
+        "not suspended"
+    };
     format!(
         "Redis {} ({}), {events}, workers {suspended}",
         ov.redis.url,
@@ -57,8 +61,16 @@ fn server_line(ov: &Overview) -> String {
 
 fn queues_table(queues: &[QueueInfo], now: SystemTime) -> String {
     let mut t = TextTable::new(&[
-        "QUEUE", ">QUEUED", ">STARTED", ">DEFERRED", ">FINISHED", ">FAILED", ">SCHEDULED",
-        ">CANCELED", ">WORKERS", ">OLDEST",
+        "QUEUE",
+        ">QUEUED",
+        ">STARTED",
+        ">DEFERRED",
+        ">FINISHED",
+        ">FAILED",
+        ">SCHEDULED",
+        ">CANCELED",
+        ">WORKERS",
+        ">OLDEST",
     ]);
     for q in queues {
         t.row(vec![

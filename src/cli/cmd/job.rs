@@ -29,7 +29,13 @@ pub async fn run(args: &JobArgs, client: &mut RqClient, out: &mut Output) -> any
 pub fn render(job: &Job, now: SystemTime) -> String {
     let mut s = String::new();
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
-    let _ = writeln!(s, "Job {}  [{}]  queue {}", job.id, job.status, opt(&job.origin));
+    let _ = writeln!(
+        s,
+        "Job {}  [{}]  queue {}",
+        job.id,
+        job.status,
+        opt(&job.origin)
+    );
     let _ = writeln!(s, "Function     {}", opt(&job.func_name));
     if let Some(i) = &job.instance {
         let _ = writeln!(s, "Instance     {i}");
@@ -53,11 +59,20 @@ pub fn render(job: &Job, now: SystemTime) -> String {
         ("Ended", job.ended_at),
     ] {
         if t.is_some() {
-            let _ = writeln!(s, "{label:<12} {} ({})", present::time(t), present::ago(t, now));
+            let _ = writeln!(
+                s,
+                "{label:<12} {} ({})",
+                present::time(t),
+                present::ago(t, now)
+            );
         }
     }
     if let (Some(a), Some(b)) = (job.started_at, job.ended_at) {
-        let _ = writeln!(s, "Duration     {}", present::span(b.unix_secs() - a.unix_secs()));
+        let _ = writeln!(
+            s,
+            "Duration     {}",
+            present::span(b.unix_secs() - a.unix_secs())
+        );
     }
     let _ = writeln!(s, "Worker       {}", opt(&job.worker_name));
     let num = |v: Option<i64>| v.map_or_else(|| "-".to_string(), |n| n.to_string());
@@ -68,7 +83,8 @@ pub fn render(job: &Job, now: SystemTime) -> String {
         num(job.result_ttl),
         num(job.failure_ttl),
         num(job.ttl),
-        job.expires_in.map_or_else(|| "never".to_string(), |t| present::span(t as f64)),
+        job.expires_in
+            .map_or_else(|| "never".to_string(), |t| present::span(t as f64)),
     );
     if !job.dependency_ids.is_empty() {
         let _ = writeln!(s, "Depends on   {}", job.dependency_ids.join(", "));
@@ -91,7 +107,10 @@ pub fn render(job: &Job, now: SystemTime) -> String {
             "Result       {} ({}){}",
             r.kind,
             r.source,
-            r.return_value_repr.as_ref().map(|v| format!(": {v}")).unwrap_or_default()
+            r.return_value_repr
+                .as_ref()
+                .map(|v| format!(": {v}"))
+                .unwrap_or_default()
         );
     }
     if let Some(tb) = &job.exc_info {

@@ -44,7 +44,9 @@ pub async fn run(args: &JobsArgs, client: &mut RqClient, out: &mut Output) -> an
     for j in &page.jobs {
         t.row(vec![
             j.id.clone(),
-            j.status.as_ref().map_or_else(|| "MISSING".to_string(), ToString::to_string),
+            j.status
+                .as_ref()
+                .map_or_else(|| "MISSING".to_string(), ToString::to_string),
             present::clip(j.func_name.as_deref().unwrap_or("-"), 40),
             present::ago(j.created_at, now),
             present::ago(j.ended_at, now),
@@ -69,7 +71,11 @@ pub async fn run(args: &JobsArgs, client: &mut RqClient, out: &mut Output) -> an
         thousands(page.total),
         page.source,
         page.queue,
-        if page.newest_first { "newest" } else { "oldest" },
+        if page.newest_first {
+            "newest"
+        } else {
+            "oldest"
+        },
         " first"
     ));
     Ok(())

@@ -22,7 +22,11 @@ pub struct DeleteArgs {
     pub dry_run: bool,
 }
 
-pub async fn delete(args: &DeleteArgs, client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
+pub async fn delete(
+    args: &DeleteArgs,
+    client: &mut RqClient,
+    out: &mut Output,
+) -> anyhow::Result<ExitCode> {
     let plan = client.delete_jobs(&args.ids, args.force, true).await?;
     if args.dry_run {
         return print_reports(out, &[plan], true);
@@ -30,7 +34,11 @@ pub async fn delete(args: &DeleteArgs, client: &mut RqClient, out: &mut Output) 
     if plan.matched == 0 {
         return print_reports(out, &[plan], true);
     }
-    if !confirm(out, args.yes, &format!("Delete {} jobs and their results?", thousands(plan.matched)))? {
+    if !confirm(
+        out,
+        args.yes,
+        &format!("Delete {} jobs and their results?", thousands(plan.matched)),
+    )? {
         return Ok(ExitCode::from(1));
     }
     let report = client.delete_jobs(&args.ids, args.force, false).await?;
@@ -50,12 +58,20 @@ pub struct CancelArgs {
     pub dry_run: bool,
 }
 
-pub async fn cancel(args: &CancelArgs, client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
+pub async fn cancel(
+    args: &CancelArgs,
+    client: &mut RqClient,
+    out: &mut Output,
+) -> anyhow::Result<ExitCode> {
     let plan = client.cancel_jobs(&args.ids, args.force, true).await?;
     if args.dry_run || plan.matched == 0 {
         return print_reports(out, &[plan], true);
     }
-    if !confirm(out, args.yes, &format!("Cancel {} jobs?", thousands(plan.matched)))? {
+    if !confirm(
+        out,
+        args.yes,
+        &format!("Cancel {} jobs?", thousands(plan.matched)),
+    )? {
         return Ok(ExitCode::from(1));
     }
     let report = client.cancel_jobs(&args.ids, args.force, false).await?;
@@ -70,7 +86,11 @@ pub struct EnqueueNowArgs {
     pub dry_run: bool,
 }
 
-pub async fn enqueue_now(args: &EnqueueNowArgs, client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
+pub async fn enqueue_now(
+    args: &EnqueueNowArgs,
+    client: &mut RqClient,
+    out: &mut Output,
+) -> anyhow::Result<ExitCode> {
     let report = client.enqueue_now(&args.ids, args.dry_run).await?;
     print_reports(out, &[report], args.dry_run)
 }
@@ -82,7 +102,11 @@ pub struct StopJobArgs {
     pub dry_run: bool,
 }
 
-pub async fn stop_job(args: &StopJobArgs, client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
+pub async fn stop_job(
+    args: &StopJobArgs,
+    client: &mut RqClient,
+    out: &mut Output,
+) -> anyhow::Result<ExitCode> {
     let report = client.stop_job(&args.id, args.dry_run).await?;
     print_reports(out, &[report], args.dry_run)
 }

@@ -27,16 +27,26 @@ pub struct RequeueArgs {
     pub dry_run: bool,
 }
 
-pub async fn run(args: &RequeueArgs, client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    args: &RequeueArgs,
+    client: &mut RqClient,
+    out: &mut Output,
+) -> anyhow::Result<ExitCode> {
     let reports = match args.all {
         Some(registry) => {
             let queues = super::queues_or_all(client, &args.queues).await?;
-            client.requeue_all(registry, &queues, args.at_front, args.dry_run).await?
+            client
+                .requeue_all(registry, &queues, args.at_front, args.dry_run)
+                .await?
         }
         None if args.ids.is_empty() => {
             return Err(UsageError("name job ids, or use --all REGISTRY".into()).into());
         }
-        None => vec![client.requeue_jobs(&args.ids, args.at_front, args.dry_run).await?],
+        None => vec![
+            client
+                .requeue_jobs(&args.ids, args.at_front, args.dry_run)
+                .await?,
+        ],
     };
     print_reports(out, &reports, args.dry_run)
 }

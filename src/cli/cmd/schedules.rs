@@ -15,13 +15,19 @@ pub struct SchedulesArgs {
     pub limit: u64,
 }
 
-pub async fn run(args: &SchedulesArgs, client: &mut RqClient, out: &mut Output) -> anyhow::Result<()> {
+pub async fn run(
+    args: &SchedulesArgs,
+    client: &mut RqClient,
+    out: &mut Output,
+) -> anyhow::Result<()> {
     let sched = client.schedules(args.limit).await?;
     if out.json {
         return out.json(&sched);
     }
     let now = SystemTime::now();
-    let mut t = TextTable::new(&["NEXT RUN", "SOURCE", "QUEUE", "ID", "FUNCTION", "EVERY", "REPEAT"]);
+    let mut t = TextTable::new(&[
+        "NEXT RUN", "SOURCE", "QUEUE", "ID", "FUNCTION", "EVERY", "REPEAT",
+    ]);
     for e in &sched.entries {
         let every = match (&e.cron, e.interval) {
             (Some(c), _) => c.clone(),
@@ -37,7 +43,11 @@ pub async fn run(args: &SchedulesArgs, client: &mut RqClient, out: &mut Output) 
             }
             .to_string(),
             e.queue.clone().unwrap_or_else(|| "-".into()),
-            if e.missing { format!("{} (job gone)", e.id) } else { e.id.clone() },
+            if e.missing {
+                format!("{} (job gone)", e.id)
+            } else {
+                e.id.clone()
+            },
             present::clip(e.func_name.as_deref().unwrap_or("-"), 40),
             every,
             e.repeat.map_or_else(|| "-".into(), |r| r.to_string()),
@@ -48,7 +58,10 @@ pub async fn run(args: &SchedulesArgs, client: &mut RqClient, out: &mut Output) 
     } else {
         out.text(&t.render());
         if sched.truncated {
-            out.line(&format!("(first {} shown; use --limit for more)", sched.entries.len()));
+            out.line(&format!(
+                "(first {} shown; use --limit for more)",
+                sched.entries.len()
+            ));
         }
     }
     Ok(())

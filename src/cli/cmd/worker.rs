@@ -30,7 +30,11 @@ pub struct WorkerArgs {
     pub dry_run: bool,
 }
 
-pub async fn worker(action: &WorkerAction, client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
+pub async fn worker(
+    action: &WorkerAction,
+    client: &mut RqClient,
+    out: &mut Output,
+) -> anyhow::Result<ExitCode> {
     let (args, command, verb) = match action {
         WorkerAction::Shutdown(a) => (a, WorkerCommand::Shutdown, "Shut down"),
         WorkerAction::KillHorse(a) => (a, WorkerCommand::KillHorse, "Kill the running job of"),
@@ -39,7 +43,11 @@ pub async fn worker(action: &WorkerAction, client: &mut RqClient, out: &mut Outp
     if args.dry_run || plan.matched == 0 {
         return print_reports(out, &[plan], true);
     }
-    if !confirm(out, args.yes, &format!("{verb} {} workers?", thousands(plan.matched)))? {
+    if !confirm(
+        out,
+        args.yes,
+        &format!("{verb} {} workers?", thousands(plan.matched)),
+    )? {
         return Ok(ExitCode::from(1));
     }
     let report = client.worker_command(&args.names, command, false).await?;
@@ -59,10 +67,17 @@ struct Suspension {
     duration: Option<u64>,
 }
 
-pub async fn suspend(args: &SuspendArgs, client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
+pub async fn suspend(
+    args: &SuspendArgs,
+    client: &mut RqClient,
+    out: &mut Output,
+) -> anyhow::Result<ExitCode> {
     client.suspend(args.duration).await?;
     if out.json {
-        out.json(&Suspension { suspended: true, duration: args.duration.map(|d| d.as_secs()) })?;
+        out.json(&Suspension {
+            suspended: true,
+            duration: args.duration.map(|d| d.as_secs()),
+        })?;
     } else {
         let until = args
             .duration
@@ -78,9 +93,16 @@ pub async fn suspend(args: &SuspendArgs, client: &mut RqClient, out: &mut Output
 pub async fn resume(client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
     let was = client.resume().await?;
     if out.json {
-        out.json(&Suspension { suspended: false, duration: None })?;
+        out.json(&Suspension {
+            suspended: false,
+            duration: None,
+        })?;
     } else {
-        out.line(if was { "resumed: workers take jobs again" } else { "was not suspended" });
+        out.line(if was {
+            "resumed: workers take jobs again"
+        } else {
+            "was not suspended"
+        });
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -94,17 +116,28 @@ pub struct CleanArgs {
     pub dry_run: bool,
 }
 
-pub async fn clean(args: &CleanArgs, client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
+pub async fn clean(
+    args: &CleanArgs,
+    client: &mut RqClient,
+    out: &mut Output,
+) -> anyhow::Result<ExitCode> {
     let queues = super::queues_or_all(client, &args.queues).await?;
     let reports = client.clean(&queues, args.dry_run).await?;
     let ok = reports.iter().all(|r| r.error.is_none());
     if out.json {
         out.json(&serde_json::json!({"ok": ok, "dry_run": args.dry_run, "reports": reports}))?;
     } else {
-        let verb = if args.dry_run { "would clean" } else { "cleaned" };
+        let verb = if args.dry_run {
+            "would clean"
+        } else {
+            "cleaned"
+        };
         for r in &reports {
             if r.locked {
-                out.line(&format!("{}: skipped, a worker is cleaning it right now", r.queue));
+                out.line(&format!(
+                    "{}: skipped, a worker is cleaning it right now",
+                    r.queue
+                ));
                 continue;
             }
             out.line(&format!(
@@ -125,5 +158,9 @@ pub async fn clean(args: &CleanArgs, client: &mut RqClient, out: &mut Output) ->
             out.line("note: failure callbacks (Python) do not run for jobs rqctl moves to failed");
         }
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -22,8 +22,17 @@ pub async fn run(client: &mut RqClient, out: &mut Output) -> anyhow::Result<()> 
 
 pub fn workers_table(workers: &[WorkerInfo], now: SystemTime) -> String {
     let mut t = TextTable::new(&[
-        "WORKER", "STATE", "QUEUES", "CURRENT JOB", "HOST", ">PID", "HEARTBEAT", ">OK", ">FAILED",
-        ">BUSY TIME", "RQ",
+        "WORKER",
+        "STATE",
+        "QUEUES",
+        "CURRENT JOB",
+        "HOST",
+        ">PID",
+        "HEARTBEAT",
+        ">OK",
+        ">FAILED",
+        ">BUSY TIME",
+        "RQ",
     ]);
     for w in workers {
         let state = match w.liveness {

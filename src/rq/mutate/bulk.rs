@@ -35,7 +35,11 @@ impl RqClient {
     /// Every member of a registry at this moment, paged so that no reply is huge. Concurrent
     /// changes may shift pages; the per-job scripts re-check membership, so a shifted page
     /// can only cause a skip, never a double move.
-    pub(crate) async fn snapshot_registry(&mut self, registry: Registry, queue: &str) -> Result<Vec<Member>> {
+    pub(crate) async fn snapshot_registry(
+        &mut self,
+        registry: Registry,
+        queue: &str,
+    ) -> Result<Vec<Member>> {
         let key = registry.key(queue);
         let mut out = Vec::new();
         let mut start = 0_i64;
@@ -54,7 +58,11 @@ impl RqClient {
             let page = reply::scored(&v);
             let n = page.len();
             out.extend(page.into_iter().map(|(m, score)| {
-                Member::of(Some(registry), String::from_utf8_lossy(&m).into_owned(), score)
+                Member::of(
+                    Some(registry),
+                    String::from_utf8_lossy(&m).into_owned(),
+                    score,
+                )
             }));
             if (n as i64) < SNAPSHOT_PAGE {
                 break;
@@ -105,12 +113,22 @@ impl RqClient {
             }
             match inv.invoke_async::<redis::Value>(self.connection()).await {
                 Ok(v) => {
-                    let got: Vec<i64> = reply::items(&v).iter().map(|c| reply::int(c).unwrap_or(-99)).collect();
+                    let got: Vec<i64> = reply::items(&v)
+                        .iter()
+                        .map(|c| reply::int(c).unwrap_or(-99))
+                        .collect();
                     if got.len() != batch.len() {
-                        return (codes, Some(Error::Redis {
-                            op: "run script",
-                            reason: format!("expected {} results, got {}", batch.len(), got.len()),
-                        }));
+                        return (
+                            codes,
+                            Some(Error::Redis {
+                                op: "run script",
+                                reason: format!(
+                                    "expected {} results, got {}",
+                                    batch.len(),
+                                    got.len()
+                                ),
+                            }),
+                        );
                     }
                     codes.extend(got);
                 }

@@ -15,7 +15,8 @@ use super::super::reply::{self, Replies};
 use super::bulk::Member;
 use super::now_stamps;
 
-static ABANDON: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("../scripts/abandon.lua")));
+static ABANDON: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("../scripts/abandon.lua")));
 
 /// What cleaning one queue did (or would do, on a dry run).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -66,7 +67,16 @@ impl RqClient {
         let lock = keys::clean_registries_lock(queue);
         if !dry_run {
             let got = self
-                .cmd("take maintenance lock", redis::cmd("SET").arg(&lock).arg(1).arg("NX").arg("EX").arg(899).clone())
+                .cmd(
+                    "take maintenance lock",
+                    redis::cmd("SET")
+                        .arg(&lock)
+                        .arg(1)
+                        .arg("NX")
+                        .arg("EX")
+                        .arg(899)
+                        .clone(),
+                )
                 .await?;
             if matches!(got, redis::Value::Nil) {
                 rep.locked = true;
@@ -75,7 +85,11 @@ impl RqClient {
         }
         let result = self.clean_locked(queue, now, &stamp, &mut rep).await;
         if !dry_run {
-            self.cmd("release maintenance lock", redis::cmd("DEL").arg(&lock).clone()).await?;
+            self.cmd(
+                "release maintenance lock",
+                redis::cmd("DEL").arg(&lock).clone(),
+            )
+            .await?;
         }
         if let Err(e) = result {
             rep.error = Some(e.to_string());
@@ -83,10 +97,20 @@ impl RqClient {
         Ok(rep)
     }
 
-    async fn clean_locked(&mut self, queue: &str, now: i64, stamp: &str, rep: &mut CleanReport) -> Result<()> {
+    async fn clean_locked(
+        &mut self,
+        queue: &str,
+        now: i64,
+        stamp: &str,
+        rep: &mut CleanReport,
+    ) -> Result<()> {
         let finished = Registry::Finished.key(queue);
         let failed = Registry::Failed.key(queue);
-        let verb = if rep.dry_run { "ZCOUNT" } else { "ZREMRANGEBYSCORE" };
+        let verb = if rep.dry_run {
+            "ZCOUNT"
+        } else {
+            "ZREMRANGEBYSCORE"
+        };
         let mut pipe = redis::pipe();
         pipe.cmd(verb).arg(&finished).arg(0).arg(now);
         pipe.cmd("SMEMBERS").arg(keys::queue_workers(queue));
@@ -97,18 +121,39 @@ impl RqClient {
         // Abandoned started jobs (their wip score is an expiry that has passed).
         let wip = Registry::Started.key(queue);
         let expired = self
-            .cmd("read started registry", redis::cmd("ZRANGEBYSCORE").arg(&wip).arg(0).arg(now).arg("WITHSCORES").clone())
+            .cmd(
+                "read started registry",
+                redis::cmd("ZRANGEBYSCORE")
+                    .arg(&wip)
+                    .arg(0)
+                    .arg(now)
+                    .arg("WITHSCORES")
+                    .clone(),
+            )
             .await?;
         let members: Vec<Member> = reply::scored(&expired)
             .into_iter()
-            .map(|(m, s)| Member::of(Some(Registry::Started), String::from_utf8_lossy(&m).into_owned(), s))
+            .map(|(m, s)| {
+                Member::of(
+                    Some(Registry::Started),
+                    String::from_utf8_lossy(&m).into_owned(),
+                    s,
+                )
+            })
             .collect();
         if rep.dry_run {
             rep.abandoned_failed = members.len() as u64;
         } else if !members.is_empty() {
-            let args = [now.to_string(), stamp.to_string(), queue.to_string(), abandoned_exc_string(stamp)];
+            let args = [
+                now.to_string(),
+                stamp.to_string(),
+                queue.to_string(),
+                abandoned_exc_string(stamp),
+            ];
             let (codes, err) = self
-                .run_batches(&ABANDON, &[wip], &args, &members, |m| vec![m.member.clone(), m.id.clone()])
+                .run_batches(&ABANDON, &[wip], &args, &members, |m| {
+                    vec![m.member.clone(), m.id.clone()]
+                })
                 .await;
             for c in codes {
                 match c {
@@ -123,7 +168,12 @@ impl RqClient {
             }
         }
         // After moving abandoned jobs, so that none of them is dropped as expired here.
-        let v = self.cmd("clean failed registry", redis::cmd(verb).arg(&failed).arg(0).arg(now).clone()).await?;
+        let v = self
+            .cmd(
+                "clean failed registry",
+                redis::cmd(verb).arg(&failed).arg(0).arg(now).clone(),
+            )
+            .await?;
         rep.failed_expired = count(&v);
 
         // Worker registrations whose key is gone.
@@ -143,7 +193,9 @@ impl RqClient {
             if !rep.dry_run && !stale.is_empty() {
                 let mut pipe = redis::pipe();
                 for k in stale {
-                    pipe.cmd("SREM").arg(keys::queue_workers(queue)).arg(k.as_slice());
+                    pipe.cmd("SREM")
+                        .arg(keys::queue_workers(queue))
+                        .arg(k.as_slice());
                     pipe.cmd("SREM").arg(keys::WORKERS).arg(k.as_slice());
                 }
                 self.pipeline("remove stale workers", pipe).await?;
@@ -154,7 +206,9 @@ impl RqClient {
 }
 
 fn count(v: &redis::Value) -> u64 {
-    reply::int(v).and_then(|n| u64::try_from(n).ok()).unwrap_or(0)
+    reply::int(v)
+        .and_then(|n| u64::try_from(n).ok())
+        .unwrap_or(0)
 }
 
 /// The result-stream text RQ writes for an abandoned job: base64(zlib(message)).
@@ -162,7 +216,10 @@ fn abandoned_exc_string(stamp: &str) -> String {
     let when = stamp.trim_end_matches('Z').replace('T', " ");
     let text = format!("Moved to FailedJobRegistry, due to AbandonedJobError, at {when}");
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-    let compressed = z.write_all(text.as_bytes()).and_then(|()| z.finish()).unwrap_or_default();
+    let compressed = z
+        .write_all(text.as_bytes())
+        .and_then(|()| z.finish())
+        .unwrap_or_default();
     base64::engine::general_purpose::STANDARD.encode(compressed)
 }
 
@@ -172,6 +229,9 @@ mod tests {
     fn abandoned_text_round_trips() {
         let s = super::abandoned_exc_string("2026-11-23T19:37:44.531421Z");
         let text = super::super::super::decode::exc_string(s.as_bytes()).unwrap();
-        assert_eq!(text, "Moved to FailedJobRegistry, due to AbandonedJobError, at 2026-11-23 19:37:44.531421");
+        assert_eq!(
+            text,
+            "Moved to FailedJobRegistry, due to AbandonedJobError, at 2026-11-23 19:37:44.531421"
+        );
     }
 }

@@ -37,7 +37,12 @@ impl WorkerCommand {
 impl RqClient {
     /// Sends a command to each named worker. A worker must exist in this database (pub/sub
     /// is server-wide, so a name from another db would otherwise receive it) and be listening.
-    pub async fn worker_command(&mut self, names: &[String], command: WorkerCommand, dry_run: bool) -> Result<Report> {
+    pub async fn worker_command(
+        &mut self,
+        names: &[String],
+        command: WorkerCommand,
+        dry_run: bool,
+    ) -> Result<Report> {
         let mut report = Report::new(command.action(), "the named workers", dry_run);
         report.sample_from(names.iter().map(String::as_str));
         let mut pipe = redis::pipe();
@@ -64,12 +69,21 @@ impl RqClient {
         }
         for n in live {
             let got = self
-                .cmd("publish", redis::cmd("PUBLISH").arg(keys::pubsub(n)).arg(command.payload()).clone())
+                .cmd(
+                    "publish",
+                    redis::cmd("PUBLISH")
+                        .arg(keys::pubsub(n))
+                        .arg(command.payload())
+                        .clone(),
+                )
                 .await?;
             if reply::int(&got).unwrap_or(0) > 0 {
                 report.done += 1;
             } else {
-                report.skip(n, "no worker is listening on its channel (it may have died without cleanup)");
+                report.skip(
+                    n,
+                    "no worker is listening on its channel (it may have died without cleanup)",
+                );
             }
         }
         Ok(report)
@@ -80,20 +94,38 @@ impl RqClient {
     pub async fn stop_job(&mut self, id: &str, dry_run: bool) -> Result<Report> {
         let mut report = Report::new("stop-job", format!("job {id}"), dry_run);
         let v = self
-            .cmd("read job", redis::cmd("HMGET").arg(keys::job(id)).arg("status").arg("worker_name").clone())
+            .cmd(
+                "read job",
+                redis::cmd("HMGET")
+                    .arg(keys::job(id))
+                    .arg("status")
+                    .arg("worker_name")
+                    .clone(),
+            )
             .await?;
         let f = reply::items(&v);
         let status = f.first().and_then(reply::text);
         let worker = f.get(1).and_then(reply::text);
         if status.is_none() && worker.is_none() {
-            return Err(Error::NotFound { kind: "job", id: id.to_string() });
+            return Err(Error::NotFound {
+                kind: "job",
+                id: id.to_string(),
+            });
         }
         let status = JobStatus::parse(status.as_deref());
         let Some(worker) = worker.filter(|_| status == JobStatus::Started) else {
-            return Err(Error::Refused(format!("job {id} is not running (status {status})")));
+            return Err(Error::Refused(format!(
+                "job {id} is not running (status {status})"
+            )));
         };
         let current = self
-            .cmd("read worker", redis::cmd("HGET").arg(keys::worker(&worker)).arg("current_job").clone())
+            .cmd(
+                "read worker",
+                redis::cmd("HGET")
+                    .arg(keys::worker(&worker))
+                    .arg("current_job")
+                    .clone(),
+            )
             .await?;
         if reply::text(&current).as_deref() != Some(id) {
             return Err(Error::Refused(format!(
@@ -107,12 +139,21 @@ impl RqClient {
         }
         let payload = serde_json::json!({"command": "stop-job", "job_id": id}).to_string();
         let got = self
-            .cmd("publish", redis::cmd("PUBLISH").arg(keys::pubsub(&worker)).arg(payload).clone())
+            .cmd(
+                "publish",
+                redis::cmd("PUBLISH")
+                    .arg(keys::pubsub(&worker))
+                    .arg(payload)
+                    .clone(),
+            )
             .await?;
         if reply::int(&got).unwrap_or(0) > 0 {
             report.done = 1;
         } else {
-            report.skip(id, format!("worker {worker} is not listening on its channel"));
+            report.skip(
+                id,
+                format!("worker {worker} is not listening on its channel"),
+            );
         }
         Ok(report)
     }
@@ -129,7 +170,9 @@ impl RqClient {
 
     /// `rq resume`.
     pub async fn resume(&mut self) -> Result<bool> {
-        let v = self.cmd("resume", redis::cmd("DEL").arg(keys::SUSPENDED).clone()).await?;
+        let v = self
+            .cmd("resume", redis::cmd("DEL").arg(keys::SUSPENDED).clone())
+            .await?;
         Ok(reply::int(&v).unwrap_or(0) > 0)
     }
 }

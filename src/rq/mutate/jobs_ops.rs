@@ -13,9 +13,12 @@ use super::super::reply::{self, Replies};
 use super::bulk::Member;
 use super::{Report, now_stamps, reason};
 
-static REQUEUE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("../scripts/requeue.lua")));
-static DELETE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("../scripts/delete.lua")));
-static CANCEL: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("../scripts/cancel.lua")));
+static REQUEUE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("../scripts/requeue.lua")));
+static DELETE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("../scripts/delete.lua")));
+static CANCEL: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("../scripts/cancel.lua")));
 static ENQUEUE_NOW: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("../scripts/enqueue_now.lua")));
 
@@ -34,7 +37,10 @@ impl RqClient {
     pub(crate) async fn probe(&mut self, ids: &[String]) -> Result<Vec<Probe>> {
         let mut pipe = redis::pipe();
         for id in ids {
-            pipe.cmd("HMGET").arg(keys::job(id)).arg("status").arg("origin");
+            pipe.cmd("HMGET")
+                .arg(keys::job(id))
+                .arg("status")
+                .arg("origin");
             pipe.cmd("EXISTS").arg(keys::job(id));
             pipe.cmd("ZSCORE").arg(keys::RQ_SCHEDULER_JOBS).arg(id);
         }
@@ -68,7 +74,8 @@ impl RqClient {
             let members = self.snapshot_registry(registry, q).await?;
             let mut report = Report::new("requeue", format!("{registry}@{q}"), dry_run);
             report.destination = Some(format!("queue {q}"));
-            self.requeue_members(registry, q, &members, at_front, &mut report).await?;
+            self.requeue_members(registry, q, &members, at_front, &mut report)
+                .await?;
             reports.push(report);
         }
         Ok(reports)
@@ -98,8 +105,18 @@ impl RqClient {
             report.matched -= report.skipped_count;
             return Ok(());
         }
-        let started = if registry == Registry::Started { "1" } else { "0" };
-        let args = [stamp, flag(at_front).into(), queue.to_string(), now.to_string(), started.into()];
+        let started = if registry == Registry::Started {
+            "1"
+        } else {
+            "0"
+        };
+        let args = [
+            stamp,
+            flag(at_front).into(),
+            queue.to_string(),
+            now.to_string(),
+            started.into(),
+        ];
         let (codes, err) = self
             .run_batches(&REQUEUE, &[registry.key(queue)], &args, members, |m| {
                 vec![m.member.clone(), m.id.clone()]
@@ -111,7 +128,12 @@ impl RqClient {
     }
 
     /// Requeues the named jobs from whichever registry their status puts them in.
-    pub async fn requeue_jobs(&mut self, ids: &[String], at_front: bool, dry_run: bool) -> Result<Report> {
+    pub async fn requeue_jobs(
+        &mut self,
+        ids: &[String],
+        at_front: bool,
+        dry_run: bool,
+    ) -> Result<Report> {
         let probes = self.probe(ids).await?;
         let mut report = Report::new("requeue", "the named jobs", dry_run);
         report.destination = Some("their queues".to_string());
@@ -121,11 +143,14 @@ impl RqClient {
             match p.status.registry() {
                 _ if !p.exists => report.skip(&p.id, reason(-1)),
                 Some(Registry::Started) => report.skip(&p.id, reason(-2)),
-                Some(reg) => groups.entry((reg, p.origin.clone())).or_default().push(Member {
-                    member: p.id.clone(),
-                    id: p.id.clone(),
-                    score: 0.0,
-                }),
+                Some(reg) => groups
+                    .entry((reg, p.origin.clone()))
+                    .or_default()
+                    .push(Member {
+                        member: p.id.clone(),
+                        id: p.id.clone(),
+                        score: 0.0,
+                    }),
                 None => report.skip(&p.id, format!("status is {}: not in a registry", p.status)),
             }
         }
@@ -135,14 +160,20 @@ impl RqClient {
         }
         for ((reg, origin), members) in groups {
             let mut part = Report::new("requeue", "", false);
-            self.requeue_members(reg, &origin, &members, at_front, &mut part).await?;
+            self.requeue_members(reg, &origin, &members, at_front, &mut part)
+                .await?;
             merge(&mut report, part);
         }
         Ok(report)
     }
 
     /// Deletes the named jobs and everything of theirs (see scripts/delete.lua).
-    pub async fn delete_jobs(&mut self, ids: &[String], force: bool, dry_run: bool) -> Result<Report> {
+    pub async fn delete_jobs(
+        &mut self,
+        ids: &[String],
+        force: bool,
+        dry_run: bool,
+    ) -> Result<Report> {
         let mut report = Report::new("delete", "the named jobs", dry_run);
         if dry_run {
             let probes = self.probe(ids).await?;
@@ -170,7 +201,12 @@ impl RqClient {
     }
 
     /// Cancels the named jobs as RQ 2.12's `Job.cancel` does.
-    pub async fn cancel_jobs(&mut self, ids: &[String], force: bool, dry_run: bool) -> Result<Report> {
+    pub async fn cancel_jobs(
+        &mut self,
+        ids: &[String],
+        force: bool,
+        dry_run: bool,
+    ) -> Result<Report> {
         let mut report = Report::new("cancel", "the named jobs", dry_run);
         if dry_run {
             let probes = self.probe(ids).await?;
@@ -185,7 +221,9 @@ impl RqClient {
         report.matched = ids.len() as u64;
         let (_, now) = now_stamps();
         let args = [now.to_string(), flag(force).to_string()];
-        let (codes, err) = self.run_batches(&CANCEL, &[], &args, ids, |id| vec![id.clone()]).await;
+        let (codes, err) = self
+            .run_batches(&CANCEL, &[], &args, ids, |id| vec![id.clone()])
+            .await;
         tally(&mut report, ids.iter().map(String::as_str), &codes, 1);
         report.error = err.map(|e| e.to_string());
         Ok(report)
@@ -198,7 +236,9 @@ impl RqClient {
             let probes = self.probe(ids).await?;
             let mut pipe = redis::pipe();
             for p in &probes {
-                pipe.cmd("ZSCORE").arg(Registry::Scheduled.key(&p.origin)).arg(&p.id);
+                pipe.cmd("ZSCORE")
+                    .arg(Registry::Scheduled.key(&p.origin))
+                    .arg(&p.id);
             }
             let scheduled: Vec<bool> = self
                 .pipeline("read schedules", pipe)
@@ -225,7 +265,9 @@ impl RqClient {
         report.matched = ids.len() as u64;
         let (stamp, now) = now_stamps();
         let args = [stamp, now.to_string()];
-        let (codes, err) = self.run_batches(&ENQUEUE_NOW, &[], &args, ids, |id| vec![id.clone()]).await;
+        let (codes, err) = self
+            .run_batches(&ENQUEUE_NOW, &[], &args, ids, |id| vec![id.clone()])
+            .await;
         let handed = codes.iter().filter(|c| **c == 2).count();
         tally(&mut report, ids.iter().map(String::as_str), &codes, 1);
         report.done += handed as u64;

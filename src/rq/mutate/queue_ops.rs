@@ -12,8 +12,10 @@ use super::{BATCH, Report, now_stamps, reason};
 
 static EMPTY_QUEUE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("../scripts/empty_queue.lua")));
-static DELETE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("../scripts/delete.lua")));
-static COMPACT: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("../scripts/compact.lua")));
+static DELETE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("../scripts/delete.lua")));
+static COMPACT: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("../scripts/compact.lua")));
 
 /// Ids emptied per script call: each call stays a few milliseconds of Redis time.
 const EMPTY_CHUNK: u64 = 2_000;
@@ -27,20 +29,36 @@ impl RqClient {
     pub async fn empty_queue(&mut self, queue: &str, dry_run: bool) -> Result<Report> {
         let key = keys::queue(queue);
         let mut report = Report::new("empty", format!("queue {queue}"), dry_run);
-        let len = reply::int(&self.cmd("count queue", redis::cmd("LLEN").arg(&key).clone()).await?)
-            .and_then(|n| u64::try_from(n).ok())
-            .unwrap_or(0);
+        let len = reply::int(
+            &self
+                .cmd("count queue", redis::cmd("LLEN").arg(&key).clone())
+                .await?,
+        )
+        .and_then(|n| u64::try_from(n).ok())
+        .unwrap_or(0);
         report.matched = len;
         if dry_run {
-            let head = self.cmd("read queue", redis::cmd("LRANGE").arg(&key).arg(0).arg(9).clone()).await?;
-            let ids: Vec<String> =
-                reply::members(&head).iter().map(|m| String::from_utf8_lossy(m).into_owned()).collect();
+            let head = self
+                .cmd(
+                    "read queue",
+                    redis::cmd("LRANGE").arg(&key).arg(0).arg(9).clone(),
+                )
+                .await?;
+            let ids: Vec<String> = reply::members(&head)
+                .iter()
+                .map(|m| String::from_utf8_lossy(m).into_owned())
+                .collect();
             report.sample_from(ids.iter().map(String::as_str));
             return Ok(report);
         }
         while report.done < len {
             let chunk = EMPTY_CHUNK.min(len - report.done);
-            match EMPTY_QUEUE.key(key.as_slice()).arg(chunk).invoke_async::<i64>(self.connection()).await {
+            match EMPTY_QUEUE
+                .key(key.as_slice())
+                .arg(chunk)
+                .invoke_async::<i64>(self.connection())
+                .await
+            {
                 Ok(0) => break, // workers took the rest
                 Ok(n) => report.done += u64::try_from(n).unwrap_or(0),
                 Err(e) => {
@@ -57,7 +75,12 @@ impl RqClient {
 
     /// Deletes every job of a registry (as `rqctl delete` would, one by one) and its entry.
     /// The started registry is refused: its jobs are running.
-    pub async fn empty_registry(&mut self, queue: &str, registry: Registry, dry_run: bool) -> Result<Report> {
+    pub async fn empty_registry(
+        &mut self,
+        queue: &str,
+        registry: Registry,
+        dry_run: bool,
+    ) -> Result<Report> {
         if registry == Registry::Started {
             return Err(Error::Refused(
                 "the started registry holds running jobs: stop them (rqctl stop-job) or let rqctl clean fail the abandoned ones".into(),
@@ -72,9 +95,14 @@ impl RqClient {
         }
         // Emptying a registry is the explicit wish to delete what is in it, periodic
         // rq-scheduler jobs included, so the script runs forced; dangling ids are dropped.
-        let args = ["1".to_string(), String::from_utf8_lossy(&registry.key(queue)).into_owned()];
+        let args = [
+            "1".to_string(),
+            String::from_utf8_lossy(&registry.key(queue)).into_owned(),
+        ];
         let (codes, err) = self
-            .run_batches(&DELETE, &[], &args, &members, |m| vec![m.member.clone(), m.id.clone()])
+            .run_batches(&DELETE, &[], &args, &members, |m| {
+                vec![m.member.clone(), m.id.clone()]
+            })
             .await;
         for (m, code) in members.iter().zip(&codes) {
             match code {
@@ -113,8 +141,12 @@ impl RqClient {
             let ids = self.list_ids(&key).await?;
             let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
             let exists = self.existing(&refs).await?;
-            let dangling: Vec<&str> =
-                refs.iter().zip(exists).filter(|(_, e)| !e).map(|(id, _)| *id).collect();
+            let dangling: Vec<&str> = refs
+                .iter()
+                .zip(exists)
+                .filter(|(_, e)| !e)
+                .map(|(id, _)| *id)
+                .collect();
             report.matched = dangling.len() as u64;
             report.sample_from(dangling);
             return Ok(report);
@@ -131,15 +163,21 @@ impl RqClient {
                 .invoke_async::<Vec<i64>>(self.connection())
                 .await
                 .map_err(|e| Error::redis("compact queue", &e))?;
-            let (marked, seen) = (res.first().copied().unwrap_or(0), res.get(1).copied().unwrap_or(0));
+            let (marked, seen) = (
+                res.first().copied().unwrap_or(0),
+                res.get(1).copied().unwrap_or(0),
+            );
             report.matched += u64::try_from(marked).unwrap_or(0);
             if seen < COMPACT_WINDOW {
                 break;
             }
             start += COMPACT_WINDOW;
         }
-        self.cmd("compact queue", redis::cmd("LREM").arg(&key).arg(0).arg(&tombstone).clone())
-            .await?;
+        self.cmd(
+            "compact queue",
+            redis::cmd("LREM").arg(&key).arg(0).arg(&tombstone).clone(),
+        )
+        .await?;
         // Every tombstone is gone now: removed by the LREM, or popped by a worker meanwhile,
         // which skips it like any dangling id.
         report.done = report.matched;
@@ -152,7 +190,16 @@ impl RqClient {
         let page = i64::try_from(BATCH * 20).unwrap_or(10_000);
         let mut start = 0;
         loop {
-            let v = self.cmd("read queue", redis::cmd("LRANGE").arg(key).arg(start).arg(start + page - 1).clone()).await?;
+            let v = self
+                .cmd(
+                    "read queue",
+                    redis::cmd("LRANGE")
+                        .arg(key)
+                        .arg(start)
+                        .arg(start + page - 1)
+                        .clone(),
+                )
+                .await?;
             let ids = reply::members(&v);
             let n = ids.len() as i64;
             out.extend(ids.iter().map(|m| String::from_utf8_lossy(m).into_owned()));
