@@ -32,6 +32,17 @@ RUNS="${RUNS:-5}"
 OUT="${OUT:-$(mktemp -d /tmp/info_bench.XXXXXX)}"
 mkdir -p "$OUT"
 WORK="$(mktemp -d /tmp/info_bench_run.XXXXXX)"
+REDIS_PID=""
+PROXY_PID=""
+cleanup() {
+    [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null || true
+    [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null || true
+    [ -n "$PROXY_PID" ] && wait "$PROXY_PID" 2>/dev/null || true
+    [ -n "$REDIS_PID" ] && wait "$REDIS_PID" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 log() { echo "info_bench: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -58,17 +69,6 @@ RPORT="$(free_port)"
 PPORT="$(free_port)"
 [ "$RPORT" != 6379 ] && [ "$PPORT" != 6379 ] || die "got port 6379, retry"
 
-REDIS_PID=""
-PROXY_PID=""
-cleanup() {
-    [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null || true
-    [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null || true
-    [ -n "$PROXY_PID" ] && wait "$PROXY_PID" 2>/dev/null || true
-    [ -n "$REDIS_PID" ] && wait "$REDIS_PID" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK" \
     --logfile "$WORK/redis.log" &

@@ -29,6 +29,16 @@ SKIP_RQCTL="${SKIP_RQCTL:-0}"
 OUT="${OUT:-$(mktemp -d /tmp/mutate_bench.XXXXXX)}"
 mkdir -p "$OUT"
 WORK="$(mktemp -d /tmp/mutate_bench_run.XXXXXX)"
+REDIS_PID=""
+PROBE_PID=""
+cleanup() {
+    [ -n "$PROBE_PID" ] && kill "$PROBE_PID" 2>/dev/null || true
+    [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null || true
+    [ -n "$REDIS_PID" ] && wait "$REDIS_PID" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 Q=q
 
 log() { echo "mutate_bench: $*" >&2; }
@@ -53,6 +63,9 @@ if [ "$SKIP_RQCTL" != 1 ]; then
             die "rqctl has no '$sub' subcommand yet ($RQCTL $sub --help failed); set SKIP_RQCTL=1 to measure rq only"
         fi
     done
+    # Pass --yes only where the subcommand has it (requeue may not ask for confirmation).
+    REQUEUE_YES=()
+    if "$RQCTL" requeue --help 2>/dev/null | grep -q -- '--yes'; then REQUEUE_YES=(--yes); fi
 fi
 
 # ------------------------------------------------------------------ redis
@@ -60,16 +73,6 @@ free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)
 RPORT="$(free_port)"
 [ "$RPORT" != 6379 ] || die "got port 6379, retry"
 URL="redis://127.0.0.1:$RPORT/0"
-REDIS_PID=""
-PROBE_PID=""
-cleanup() {
-    [ -n "$PROBE_PID" ] && kill "$PROBE_PID" 2>/dev/null || true
-    [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null || true
-    [ -n "$REDIS_PID" ] && wait "$REDIS_PID" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK" \
     --logfile "$WORK/redis.log" &
 REDIS_PID=$!
@@ -127,7 +130,7 @@ if [ "$SKIP_RQCTL" != 1 ]; then
     log "requeue: rqctl, $N failed jobs"
     fill_failed "$N"
     c0="$(commands_processed)"
-    t="$(timed "$WORK/cmd.log" "$RQCTL" --url "$URL" requeue --all failed --queue "$Q" --yes)"
+    t="$(timed "$WORK/cmd.log" "$RQCTL" --url "$URL" requeue --all failed --queue "$Q" "${REQUEUE_YES[@]}")"
     c1="$(commands_processed)"
     check_eq "$(rc llen "rq:queue:$Q")" "$N" "rqctl requeue: LLEN rq:queue:$Q"
     check_eq "$(rc zcard "rq:failed:$Q")" 0 "rqctl requeue: ZCARD rq:failed:$Q"

@@ -29,7 +29,7 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
     /// Refuse every command that changes data (also RQTOP_READ_ONLY=1).
-    #[arg(long, global = true, env = "RQTOP_READ_ONLY")]
+    #[arg(long, global = true, env = "RQTOP_READ_ONLY", value_parser = clap::builder::BoolishValueParser::new())]
     pub read_only: bool,
     #[command(subcommand)]
     pub command: Command,

@@ -82,12 +82,13 @@ impl Report {
         self.sample = ids.into_iter().take(SAMPLE).map(str::to_string).collect();
     }
 
-    /// Everything targeted was done.
+    /// Everything targeted was done (for a dry run: the plan could be made).
     #[must_use]
     pub fn complete(&self) -> bool {
-        self.error.is_none()
-            && self.skipped_count == 0
-            && (self.dry_run || self.done == self.matched)
+        if self.dry_run {
+            return self.error.is_none();
+        }
+        self.error.is_none() && self.skipped_count == 0 && self.done == self.matched
     }
 }
 

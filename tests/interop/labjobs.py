@@ -27,3 +27,16 @@ def fail(msg):
 
 def say(name):
     return f'hello {name}'
+
+
+def fail_while(flag_key, n=0):
+    """Fail while the Redis key `flag_key` exists, succeed once it is gone.
+
+    Lets a test fail jobs with a real worker, clear the flag, requeue them, and see a real
+    worker run them to success.
+    """
+    from rq import get_current_job
+
+    if get_current_job().connection.exists(flag_key):
+        raise RuntimeError(f'flag {flag_key} is set')
+    return n

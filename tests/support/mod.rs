@@ -260,3 +260,59 @@ pub fn wait_for<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Optio
 pub fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
+
+impl Rq {
+    /// What RQ's own Python API reports about every queue and the given jobs.
+    pub fn state(self, url: &str, ids: &[&str]) -> serde_json::Value {
+        let out = Command::new(self.python())
+            .arg(repo_root().join("tests/support/rqstate.py"))
+            .arg(url)
+            .args(ids)
+            .env("PYTHONPATH", interop_dir())
+            .output()
+            .expect("run rqstate.py");
+        assert!(out.status.success(), "rqstate.py: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("rqstate JSON")
+    }
+
+    /// Starts a long-running real worker in the background (killed on drop).
+    pub fn worker(self, url: &str, name: &str, queues: &[&str]) -> BackgroundWorker {
+        let child = Command::new(self.python())
+            .args(["-m", "rq.cli", "worker", "--name", name, "--url", url])
+            .args(queues)
+            .env("PYTHONPATH", interop_dir())
+            .current_dir(interop_dir())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start rq worker");
+        BackgroundWorker { child }
+    }
+}
+
+/// A real `rq worker` process; killed (with its work-horse group) on drop.
+pub struct BackgroundWorker {
+    pub child: Child,
+}
+
+impl BackgroundWorker {
+    /// Waits for the worker process to exit by itself.
+    pub fn wait_exit(&mut self, timeout: Duration) -> bool {
+        wait_for(timeout, || self.child.try_wait().ok().flatten()).is_some()
+    }
+}
+
+impl Drop for BackgroundWorker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A URL for another database of the same server.
+pub fn with_db(url: &str, db: u8) -> String {
+    match url.rfind('/') {
+        Some(i) => format!("{}/{db}", &url[..i]),
+        None => format!("{url}/{db}"),
+    }
+}
