@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::Value;
-use support::{Rq, RedisServer, rqctl, rqctl_json, wait_for, with_db};
+use support::{RedisServer, Rq, rqctl, rqctl_json, wait_for, with_db};
 
 /// Jobs in every state RQ has, with fixed ids; `f*` were failed by a real burst worker.
 const SETUP: &str = r#"
@@ -37,11 +37,24 @@ fn parity(rq_op: &str, rqctl_args: &[&str]) {
     let (theirs, ours) = (with_db(&server.url(), 1), with_db(&server.url(), 2));
     Rq::V2.script(&theirs, SETUP);
     Rq::V2.script(&ours, SETUP);
-    assert_eq!(Rq::V2.state(&theirs, IDS), Rq::V2.state(&ours, IDS), "identical setup");
+    assert_eq!(
+        Rq::V2.state(&theirs, IDS),
+        Rq::V2.state(&ours, IDS),
+        "identical setup"
+    );
     Rq::V2.script(&theirs, &format!("from rq.job import Job\nfrom rq import Queue\nfrom rq.registry import *\nq = Queue('default', connection=r)\n{rq_op}"));
     let out = rqctl(&ours, rqctl_args);
-    assert!(out.status.success(), "rqctl {rqctl_args:?}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert_eq!(Rq::V2.state(&ours, IDS), Rq::V2.state(&theirs, IDS), "after rqctl {rqctl_args:?} vs rq: {rq_op}");
+    assert!(
+        out.status.success(),
+        "rqctl {rqctl_args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        Rq::V2.state(&ours, IDS),
+        Rq::V2.state(&theirs, IDS),
+        "after rqctl {rqctl_args:?} vs rq: {rq_op}"
+    );
 }
 
 #[test]
@@ -67,12 +80,18 @@ fn cancel_matches_rq() {
 
 #[test]
 fn enqueue_now_matches_rq() {
-    parity("ScheduledJobRegistry(queue=q).requeue('s1')", &["enqueue-now", "s1"]);
+    parity(
+        "ScheduledJobRegistry(queue=q).requeue('s1')",
+        &["enqueue-now", "s1"],
+    );
 }
 
 #[test]
 fn requeue_one_matches_rq() {
-    parity("FailedJobRegistry(queue=q).requeue('f2')", &["requeue", "f2"]);
+    parity(
+        "FailedJobRegistry(queue=q).requeue('f2')",
+        &["requeue", "f2"],
+    );
 }
 
 #[test]
@@ -90,27 +109,48 @@ fn requeued_jobs_run_on_a_real_worker_and_dangling_ids_are_skipped() {
     Rq::V2.script(&url, SETUP);
     // A dangling id in the failed registry: `rq requeue --all` would crash on it.
     let mut c = server.conn();
-    redis::cmd("ZADD").arg("rq:failed:default").arg(4e9).arg("ghost").exec(&mut c).unwrap();
+    redis::cmd("ZADD")
+        .arg("rq:failed:default")
+        .arg(4e9)
+        .arg("ghost")
+        .exec(&mut c)
+        .unwrap();
     redis::cmd("DEL").arg("flag").exec(&mut c).unwrap();
 
     let dry = rqctl_json(&url, &["requeue", "--all", "failed", "--dry-run"]);
     assert_eq!(dry["reports"][0]["matched"], 3, "{dry}");
     assert_eq!(dry["reports"][0]["skipped"][0]["id"], "ghost");
-    assert_eq!(Rq::V2.state(&url, &[])["queues"]["default"]["registries"]["failed"].as_array().unwrap().len(), 4, "dry run changed nothing");
+    assert_eq!(
+        Rq::V2.state(&url, &[])["queues"]["default"]["registries"]["failed"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4,
+        "dry run changed nothing"
+    );
 
     let out = rqctl(&url, &["requeue", "--all", "failed"]);
     assert_eq!(out.status.code(), Some(1), "partial (dangling) exits 1");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("requeued 3 jobs from failed@default"), "{text}");
+    assert!(
+        text.contains("requeued 3 jobs from failed@default"),
+        "{text}"
+    );
     assert!(text.contains("ghost: job hash is gone"), "{text}");
 
     let burst = Rq::V2.cli(&url, &["worker", "--burst", "default"]);
     assert!(burst.status.success());
     let state = Rq::V2.state(&url, &["f0", "f1", "f2"]);
     for id in ["f0", "f1", "f2"] {
-        assert_eq!(state["jobs"][id]["status"], "JobStatus.FINISHED", "{id}: {state}");
+        assert_eq!(
+            state["jobs"][id]["status"], "JobStatus.FINISHED",
+            "{id}: {state}"
+        );
     }
-    assert_eq!(state["queues"]["default"]["registries"]["failed"], Value::Array(vec![]));
+    assert_eq!(
+        state["queues"]["default"]["registries"]["failed"],
+        Value::Array(vec![])
+    );
 }
 
 fn worker_state(url: &str, name: &str) -> Option<Value> {
@@ -124,13 +164,20 @@ fn worker_shutdown_stops_a_real_worker() {
     let url = server.url();
     let mut w = Rq::V2.worker(&url, "w-shut", &["default"]);
     wait_for(Duration::from_secs(20), || worker_state(&url, "w-shut")).expect("worker registers");
-    let dry = rqctl_json(&url, &["worker", "shutdown", "w-shut", "nobody", "--dry-run"]);
+    let dry = rqctl_json(
+        &url,
+        &["worker", "shutdown", "w-shut", "nobody", "--dry-run"],
+    );
     assert_eq!(dry["reports"][0]["matched"], 1);
     assert_eq!(dry["reports"][0]["skipped"][0]["id"], "nobody");
     let refused = rqctl(&url, &["worker", "shutdown", "w-shut"]);
     assert_eq!(refused.status.code(), Some(2), "no terminal and no --yes");
     let out = rqctl(&url, &["worker", "shutdown", "w-shut", "--yes"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(w.wait_exit(Duration::from_secs(20)), "worker exited");
 }
 
@@ -145,7 +192,11 @@ fn stop_job_stops_a_real_running_job() {
     })
     .expect("job starts");
     let out = rqctl(&url, &["stop-job", "long"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     wait_for(Duration::from_secs(20), || {
         (rqctl_json(&url, &["job", "long"])["status"] == "stopped").then_some(())
     })
@@ -171,8 +222,13 @@ fn suspend_makes_a_real_worker_stop_taking_jobs() {
     })
     .expect("worker reports suspended");
     std::thread::sleep(Duration::from_secs(2)); // a suspended worker must stay idle
-    let queued = rqctl_json(&url, &["info"])["queues"][0]["queued"].as_u64().unwrap();
-    assert!(queued >= 2, "suspended worker kept taking jobs: {queued} left");
+    let queued = rqctl_json(&url, &["info"])["queues"][0]["queued"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        queued >= 2,
+        "suspended worker kept taking jobs: {queued} left"
+    );
     assert!(rqctl(&url, &["resume"]).status.success());
     wait_for(Duration::from_secs(30), || {
         (rqctl_json(&url, &["info"])["queues"][0]["queued"] == 0).then_some(())
@@ -186,13 +242,26 @@ fn read_only_refuses_before_touching_redis() {
     let url = server.url();
     Rq::V2.script(&url, SETUP);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_rqctl"))
-        .args(["--url", "redis://127.0.0.1:1/0", "empty", "default", "--yes"])
+        .args([
+            "--url",
+            "redis://127.0.0.1:1/0",
+            "empty",
+            "default",
+            "--yes",
+        ])
         .env("RQTOP_READ_ONLY", "1")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("read-only"), "refused before connecting to a closed port");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("read-only"),
+        "refused before connecting to a closed port"
+    );
     let out = rqctl(&url, &["--read-only", "requeue", "--all", "failed"]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(rqctl_json(&url, &["info"])["queues"][0]["failed"], 3, "nothing changed");
+    assert_eq!(
+        rqctl_json(&url, &["info"])["queues"][0]["failed"],
+        3,
+        "nothing changed"
+    );
 }

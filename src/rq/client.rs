@@ -72,22 +72,13 @@ impl RqClient {
             Ok(Err(e)) => return Err(classify_connect_error(&shown, &e)),
             Ok(Ok(c)) => c,
         };
-        let mut me = Self {
+        // The connection is made eagerly, AUTH and SELECT included, so a wrong password or
+        // db fails above; no extra PING round trip is needed.
+        Ok(Self {
             conn,
-            url: shown.clone(),
+            url: shown,
             db,
-        };
-        me.cmd("PING", redis::cmd("PING"))
-            .await
-            .map_err(|e| match e {
-                Error::Redis { reason, .. } if is_auth_reason(&reason) => Error::Auth {
-                    url: shown.clone(),
-                    reason,
-                },
-                Error::Redis { reason, .. } => Error::Connect { url: shown, reason },
-                other => other,
-            })?;
-        Ok(me)
+        })
     }
 
     /// The URL with any password replaced by `***`.

@@ -17,6 +17,8 @@ pub use commands::WorkerCommand;
 
 /// Jobs per script call: about 5-10 ms of Redis time, far under the 50 ms budget.
 pub const BATCH: usize = 500;
+/// Batches sent per round trip: Redis runs them back to back, ~15 ms in all.
+pub const BATCHES_PER_TRIP: usize = 4;
 /// How many skipped ids a report lists (the count is always exact).
 const MAX_LISTED_SKIPS: usize = 1000;
 /// How many ids a dry run shows as a sample.

@@ -271,7 +271,11 @@ impl Rq {
             .env("PYTHONPATH", interop_dir())
             .output()
             .expect("run rqstate.py");
-        assert!(out.status.success(), "rqstate.py: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "rqstate.py: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).expect("rqstate JSON")
     }
 

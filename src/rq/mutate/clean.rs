@@ -151,8 +151,8 @@ impl RqClient {
                 abandoned_exc_string(stamp),
             ];
             let (codes, err) = self
-                .run_batches(&ABANDON, &[wip], &args, &members, |m| {
-                    vec![m.member.clone(), m.id.clone()]
+                .run_batches(&ABANDON, &[wip], &args, &members, |m, c| {
+                    c.arg(&m.member).arg(&m.id);
                 })
                 .await;
             for c in codes {

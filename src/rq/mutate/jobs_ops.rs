@@ -118,8 +118,8 @@ impl RqClient {
             started.into(),
         ];
         let (codes, err) = self
-            .run_batches(&REQUEUE, &[registry.key(queue)], &args, members, |m| {
-                vec![m.member.clone(), m.id.clone()]
+            .run_batches(&REQUEUE, &[registry.key(queue)], &args, members, |m, c| {
+                c.arg(&m.member).arg(&m.id);
             })
             .await;
         tally(report, members.iter().map(|m| m.id.as_str()), &codes, 1);
@@ -193,7 +193,9 @@ impl RqClient {
         report.matched = ids.len() as u64;
         let args = [flag(force).to_string(), String::new()];
         let (codes, err) = self
-            .run_batches(&DELETE, &[], &args, ids, |id| vec![id.clone(), id.clone()])
+            .run_batches(&DELETE, &[], &args, ids, |id, c| {
+                c.arg(id).arg(id);
+            })
             .await;
         tally(&mut report, ids.iter().map(String::as_str), &codes, 1);
         report.error = err.map(|e| e.to_string());
@@ -222,7 +224,9 @@ impl RqClient {
         let (_, now) = now_stamps();
         let args = [now.to_string(), flag(force).to_string()];
         let (codes, err) = self
-            .run_batches(&CANCEL, &[], &args, ids, |id| vec![id.clone()])
+            .run_batches(&CANCEL, &[], &args, ids, |id, c| {
+                c.arg(id);
+            })
             .await;
         tally(&mut report, ids.iter().map(String::as_str), &codes, 1);
         report.error = err.map(|e| e.to_string());
@@ -266,7 +270,9 @@ impl RqClient {
         let (stamp, now) = now_stamps();
         let args = [stamp, now.to_string()];
         let (codes, err) = self
-            .run_batches(&ENQUEUE_NOW, &[], &args, ids, |id| vec![id.clone()])
+            .run_batches(&ENQUEUE_NOW, &[], &args, ids, |id, c| {
+                c.arg(id);
+            })
             .await;
         let handed = codes.iter().filter(|c| **c == 2).count();
         tally(&mut report, ids.iter().map(String::as_str), &codes, 1);

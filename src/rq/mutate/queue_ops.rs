@@ -100,8 +100,8 @@ impl RqClient {
             String::from_utf8_lossy(&registry.key(queue)).into_owned(),
         ];
         let (codes, err) = self
-            .run_batches(&DELETE, &[], &args, &members, |m| {
-                vec![m.member.clone(), m.id.clone()]
+            .run_batches(&DELETE, &[], &args, &members, |m, c| {
+                c.arg(&m.member).arg(&m.id);
             })
             .await;
         for (m, code) in members.iter().zip(&codes) {

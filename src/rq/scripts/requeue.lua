@@ -10,37 +10,80 @@
 -- ARGV[6..] = pairs of registry member and job id.
 -- Returns one code per job: 1 requeued, 0 no longer in the registry, -1 job hash gone
 -- (member removed), -2 still running.
+-- Pushing in member order keeps RQ's order (ascending score; LPUSH of several ids leaves
+-- the last at the head, as RQ's one-by-one LPUSH does).
 local empty_exc = '\120\156\3\0\0\0\0\1'
 local now = tonumber(ARGV[4])
-local out = {}
+local started = ARGV[5] == '1'
+local members, ids = {}, {}
 for i = 6, #ARGV, 2 do
-  local member, id = ARGV[i], ARGV[i + 1]
-  local job = 'rq:job:' .. id
-  local score = redis.call('ZSCORE', KEYS[1], member)
-  if not score then
-    out[#out + 1] = 0
-  elseif redis.call('EXISTS', job) == 0 then
-    redis.call('ZREM', KEYS[1], member)
-    out[#out + 1] = -1
-  elseif ARGV[5] == '1' and tonumber(score) > now then
-    out[#out + 1] = -2
-  else
-    redis.call('ZREM', KEYS[1], member)
-    local origin = redis.call('HGET', job, 'origin')
-    if not origin or origin == '' then origin = ARGV[3] end
-    redis.call('HSET', job, 'status', 'queued', 'origin', origin, 'enqueued_at', ARGV[1],
-      'started_at', '', 'ended_at', '', 'exc_info', empty_exc)
-    if redis.call('HEXISTS', job, 'timeout') == 0 then
-      redis.call('HSET', job, 'timeout', '180')
-    end
-    local ttl = tonumber(redis.call('HGET', job, 'ttl') or '')
-    if ttl and ttl > 0 then redis.call('EXPIRE', job, ttl) end
-    if ARGV[2] == '1' then
-      redis.call('LPUSH', 'rq:queue:' .. origin, id)
-    else
-      redis.call('RPUSH', 'rq:queue:' .. origin, id)
-    end
-    out[#out + 1] = 1
+  members[#members + 1] = ARGV[i]
+  ids[#ids + 1] = ARGV[i + 1]
+end
+if #members == 0 then return {} end
+-- Speed comes from few calls per job: membership, then HMGET + HSET (EXISTS only when
+-- HMGET finds nothing), then one push per origin queue. The script is atomic as a whole.
+-- Started registries need each score (running entries are skipped): ZMSCORE for the
+-- batch (Redis >= 6.2; ZSCORE each on older servers), then one ZREM. Other registries need
+-- no score: one ZREM per job both tests and removes membership, with no float formatting.
+local scores
+if started then
+  local ok
+  ok, scores = pcall(redis.call, 'ZMSCORE', KEYS[1], unpack(members))
+  if not ok then
+    scores = {}
+    for k, m in ipairs(members) do scores[k] = redis.call('ZSCORE', KEYS[1], m) end
   end
+end
+local call = redis.call
+local out, remove, origins, pushes = {}, {}, {}, {}
+for k, member in ipairs(members) do
+  local id = ids[k]
+  local job = 'rq:job:' .. id
+  local score = started and scores[k]
+  local code = 1
+  local f
+  if started and not score then
+    code = 0
+  elseif not started and call('ZREM', KEYS[1], member) == 0 then
+    code = 0
+  else
+    f = call('HMGET', job, 'origin', 'timeout', 'ttl')
+    if not (f[1] or f[2] or f[3]) and call('EXISTS', job) == 0 then
+      code = -1
+      if started then remove[#remove + 1] = member end
+    elseif started and tonumber(score) > now then
+      code = -2
+    end
+  end
+  if code == 1 then
+    if started then remove[#remove + 1] = member end
+    local origin = f[1]
+    if origin and origin ~= '' then
+      call('HSET', job, 'status', 'queued', 'enqueued_at', ARGV[1], 'started_at', '',
+        'ended_at', '', 'exc_info', empty_exc)
+    else
+      origin = ARGV[3]
+      call('HSET', job, 'status', 'queued', 'enqueued_at', ARGV[1], 'started_at', '',
+        'ended_at', '', 'exc_info', empty_exc, 'origin', origin)
+    end
+    if not f[2] then call('HSET', job, 'timeout', '180') end
+    local ttl = tonumber(f[3] or '')
+    if ttl and ttl > 0 then call('EXPIRE', job, ttl) end
+    local list = pushes[origin]
+    if not list then
+      list = {}
+      pushes[origin] = list
+      origins[#origins + 1] = origin
+    end
+    list[#list + 1] = id
+  end
+  out[#out + 1] = code
+end
+if #remove > 0 then redis.call('ZREM', KEYS[1], unpack(remove)) end
+local push = 'RPUSH'
+if ARGV[2] == '1' then push = 'LPUSH' end
+for _, origin in ipairs(origins) do
+  redis.call(push, 'rq:queue:' .. origin, unpack(pushes[origin]))
 end
 return out
