@@ -1,0 +1,237 @@
+//! Mutations are safe beside running workers and survive a cut in the middle: every job id
+//! is accounted for exactly once, and running the command again finishes the work.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+mod support;
+
+use std::collections::HashMap;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use redis::Commands;
+use support::{Rq, RedisServer, rqctl, rqctl_json, wait_for};
+
+/// Where each id is: queue list entries, registry memberships, and whether its hash exists.
+fn places(c: &mut redis::Connection, queue: &str, ids: &[String]) -> HashMap<String, Vec<String>> {
+    let mut at: HashMap<String, Vec<String>> = ids.iter().map(|i| (i.clone(), Vec::new())).collect();
+    let listed: Vec<String> = c.lrange(format!("rq:queue:{queue}"), 0, -1).unwrap();
+    for id in listed {
+        at.entry(id).or_default().push("queue".into());
+    }
+    for reg in ["failed", "finished", "wip", "canceled", "deferred", "scheduled"] {
+        let members: Vec<String> = c.zrange(format!("rq:{reg}:{queue}"), 0, -1).unwrap();
+        for m in members {
+            let id = m.split(':').next().unwrap().to_string();
+            at.entry(id).or_default().push(reg.into());
+        }
+    }
+    for id in ids {
+        let exists: bool = c.exists(format!("rq:job:{id}")).unwrap();
+        if !exists {
+            at.get_mut(id).unwrap().push("deleted".into());
+        }
+    }
+    at
+}
+
+/// Writes `n` failed jobs shaped as RQ 2.12 leaves them (hash + failed registry entry).
+fn seed_failed(c: &mut redis::Connection, queue: &str, n: usize) -> Vec<String> {
+    let ids: Vec<String> = (0..n).map(|i| format!("job-{i:06}")).collect();
+    let mut pipe = redis::pipe();
+    pipe.sadd("rq:queues", format!("rq:queue:{queue}")).ignore();
+    for (i, id) in ids.iter().enumerate() {
+        pipe.hset_multiple(
+            format!("rq:job:{id}"),
+            &[
+                ("status", "failed"),
+                ("origin", queue),
+                ("description", "labjobs.add(1, 2)"),
+                ("created_at", "2026-11-23T19:35:51.040728Z"),
+                ("enqueued_at", "2026-11-23T19:35:51.040728Z"),
+                ("started_at", "2026-11-23T19:35:52.000000Z"),
+                ("ended_at", "2026-11-23T19:35:53.000000Z"),
+                ("timeout", "180"),
+            ],
+        )
+        .ignore();
+        pipe.zadd(format!("rq:failed:{queue}"), id, 1_900_000_000 + i as i64).ignore();
+    }
+    let () = pipe.query(c).unwrap();
+    ids
+}
+
+/// After a cut: each id exactly once, in the failed registry or the queue, with the
+/// status that goes with the place.
+fn assert_each_once(c: &mut redis::Connection, queue: &str, ids: &[String]) -> (usize, usize) {
+    let at = places(c, queue, ids);
+    let (mut queued, mut failed) = (0, 0);
+    for (id, where_) in &at {
+        assert_eq!(where_.len(), 1, "{id} is in {where_:?}");
+        let status: String = c.hget(format!("rq:job:{id}"), "status").unwrap();
+        match where_[0].as_str() {
+            "queue" => {
+                queued += 1;
+                assert_eq!(status, "queued", "{id}");
+            }
+            "failed" => {
+                failed += 1;
+                assert_eq!(status, "failed", "{id}");
+            }
+            other => panic!("{id} ended up in {other}"),
+        }
+    }
+    (queued, failed)
+}
+
+fn spawn_requeue(url: &str) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_rqctl"))
+        .args(["--url", url, "requeue", "--all", "failed", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits until the requeue is under way (some, not all, moved).
+fn wait_mid_way(c: &mut redis::Connection, queue: &str, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let moved: usize = c.llen(format!("rq:queue:{queue}")).unwrap();
+        if moved > 0 && moved < n {
+            return;
+        }
+        assert!(moved < n, "finished before it could be cut: use more jobs");
+        assert!(Instant::now() < deadline, "requeue never started");
+    }
+}
+
+#[test]
+fn client_killed_mid_requeue_loses_nothing_and_a_rerun_finishes() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let mut c = server.conn();
+    let n = 60_000;
+    let ids = seed_failed(&mut c, "q", n);
+    let mut child = spawn_requeue(&url);
+    wait_mid_way(&mut c, "q", n);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (queued, failed) = assert_each_once(&mut c, "q", &ids);
+    assert!(queued > 0 && failed > 0, "cut mid-way: {queued} queued, {failed} failed");
+
+    let again = rqctl_json(&url, &["requeue", "--all", "failed"]);
+    assert_eq!(again["reports"][0]["done"], failed as u64);
+    let (queued, failed) = assert_each_once(&mut c, "q", &ids);
+    assert_eq!((queued, failed), (n, 0));
+}
+
+#[test]
+fn connection_cut_mid_requeue_reports_and_a_rerun_finishes() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let mut c = server.conn();
+    let n = 60_000;
+    let ids = seed_failed(&mut c, "q", n);
+    let child = spawn_requeue(&url);
+    wait_mid_way(&mut c, "q", n);
+    // Cut every other client's connection (ours is skipped).
+    redis::cmd("CLIENT").arg("KILL").arg("TYPE").arg("normal").exec(&mut c).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let (queued, failed) = assert_each_once(&mut c, "q", &ids);
+    if out.status.success() {
+        // The cut landed between two round trips and the reconnect carried on: all done.
+        assert_eq!((queued, failed), (n, 0));
+    } else {
+        assert_eq!(out.status.code(), Some(1));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(report["reports"][0]["error"].is_string(), "{report}");
+        assert_eq!(report["ok"], false);
+    }
+    let again = rqctl(&url, &["requeue", "--all", "failed"]);
+    assert!(again.status.success());
+    assert_eq!(assert_each_once(&mut c, "q", &ids), (n, 0));
+}
+
+#[test]
+fn real_workers_consume_while_requeue_and_empty_run() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let mut c = server.conn();
+    // 150 jobs failed by a real worker (the flag makes them fail), then 400 queued jobs.
+    Rq::V2.script(
+        &url,
+        r#"
+import subprocess
+from rq import Queue
+import labjobs
+q = Queue('default', connection=r)
+r.set('flag', 1)
+for i in range(150):
+    q.enqueue(labjobs.fail_while, 'flag', i, job_id=f'f{i:03}')
+subprocess.run([sys.executable, '-m', 'rq.cli', 'worker', '--burst', '-w', 'rq.worker.SimpleWorker',
+                '--url', URL, 'default'], check=True, capture_output=True)
+for i in range(400):
+    q.enqueue(labjobs.add, i, i, job_id=f'a{i:03}')
+"#,
+    );
+    let ids: Vec<String> = (0..150).map(|i| format!("f{i:03}")).chain((0..400).map(|i| format!("a{i:03}"))).collect();
+    assert_eq!(rqctl_json(&url, &["info"])["queues"][0]["failed"], 150);
+
+    let workers: Vec<_> = (0..2)
+        .map(|i| {
+            Command::new(Rq::V2.python())
+                .args(["-m", "rq.cli", "worker", "-w", "rq.worker.SimpleWorker", "--name", &format!("cw{i}"), "--url", &url, "default"])
+                .env("PYTHONPATH", support::interop_dir())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    struct Kill(Vec<std::process::Child>);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            for w in &mut self.0 {
+                let _ = w.kill();
+                let _ = w.wait();
+            }
+        }
+    }
+    let _workers = Kill(workers);
+    wait_for(Duration::from_secs(20), || {
+        let n: usize = c.llen("rq:queue:default").unwrap();
+        (n < 400).then_some(())
+    })
+    .expect("workers start consuming");
+    let requeue = spawn_requeue(&url);
+    let empty = Command::new(env!("CARGO_BIN_EXE_rqctl"))
+        .args(["--url", &url, "empty", "default", "--yes", "--json"])
+        .output()
+        .unwrap();
+    let requeue = requeue.wait_with_output().unwrap();
+    assert!(requeue.status.success(), "{}", String::from_utf8_lossy(&requeue.stderr));
+    assert!(empty.status.success(), "{}", String::from_utf8_lossy(&empty.stderr));
+    let emptied: serde_json::Value = serde_json::from_slice(&empty.stdout).unwrap();
+    let removed = emptied["reports"][0]["done"].as_u64().unwrap() as usize;
+
+    // Let the workers drain whatever is left (requeued jobs fail again: the flag is set).
+    wait_for(Duration::from_secs(60), || {
+        let queued: usize = c.llen("rq:queue:default").unwrap();
+        let running: usize = c.zcard("rq:wip:default").unwrap();
+        (queued == 0 && running == 0).then_some(())
+    })
+    .expect("queue drains");
+    let at = places(&mut c, "default", &ids);
+    let mut deleted = 0;
+    for (id, where_) in &at {
+        assert_eq!(where_.len(), 1, "{id} is in {where_:?}");
+        match where_[0].as_str() {
+            "deleted" => deleted += 1,
+            "finished" => assert!(id.starts_with('a'), "{id} cannot succeed while the flag is set"),
+            "failed" => assert!(id.starts_with('f'), "{id} cannot fail"),
+            other => panic!("{id} left in {other}"),
+        }
+    }
+    assert_eq!(deleted, removed, "every emptied job, and only those, is gone");
+}
