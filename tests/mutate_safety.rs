@@ -10,16 +10,24 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use redis::Commands;
-use support::{Rq, RedisServer, rqctl, rqctl_json, wait_for};
+use support::{RedisServer, Rq, rqctl, rqctl_json, wait_for};
 
 /// Where each id is: queue list entries, registry memberships, and whether its hash exists.
 fn places(c: &mut redis::Connection, queue: &str, ids: &[String]) -> HashMap<String, Vec<String>> {
-    let mut at: HashMap<String, Vec<String>> = ids.iter().map(|i| (i.clone(), Vec::new())).collect();
+    let mut at: HashMap<String, Vec<String>> =
+        ids.iter().map(|i| (i.clone(), Vec::new())).collect();
     let listed: Vec<String> = c.lrange(format!("rq:queue:{queue}"), 0, -1).unwrap();
     for id in listed {
         at.entry(id).or_default().push("queue".into());
     }
-    for reg in ["failed", "finished", "wip", "canceled", "deferred", "scheduled"] {
+    for reg in [
+        "failed",
+        "finished",
+        "wip",
+        "canceled",
+        "deferred",
+        "scheduled",
+    ] {
         let members: Vec<String> = c.zrange(format!("rq:{reg}:{queue}"), 0, -1).unwrap();
         for m in members {
             let id = m.split(':').next().unwrap().to_string();
@@ -55,7 +63,8 @@ fn seed_failed(c: &mut redis::Connection, queue: &str, n: usize) -> Vec<String> 
             ],
         )
         .ignore();
-        pipe.zadd(format!("rq:failed:{queue}"), id, 1_900_000_000 + i as i64).ignore();
+        pipe.zadd(format!("rq:failed:{queue}"), id, 1_900_000_000 + i as i64)
+            .ignore();
     }
     let () = pipe.query(c).unwrap();
     ids
@@ -118,7 +127,10 @@ fn client_killed_mid_requeue_loses_nothing_and_a_rerun_finishes() {
     child.kill().unwrap();
     child.wait().unwrap();
     let (queued, failed) = assert_each_once(&mut c, "q", &ids);
-    assert!(queued > 0 && failed > 0, "cut mid-way: {queued} queued, {failed} failed");
+    assert!(
+        queued > 0 && failed > 0,
+        "cut mid-way: {queued} queued, {failed} failed"
+    );
 
     let again = rqctl_json(&url, &["requeue", "--all", "failed"]);
     assert_eq!(again["reports"][0]["done"], failed as u64);
@@ -136,7 +148,12 @@ fn connection_cut_mid_requeue_reports_and_a_rerun_finishes() {
     let child = spawn_requeue(&url);
     wait_mid_way(&mut c, "q", n);
     // Cut every other client's connection (ours is skipped).
-    redis::cmd("CLIENT").arg("KILL").arg("TYPE").arg("normal").exec(&mut c).unwrap();
+    redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("normal")
+        .exec(&mut c)
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     let (queued, failed) = assert_each_once(&mut c, "q", &ids);
     if out.status.success() {
@@ -175,13 +192,27 @@ for i in range(400):
     q.enqueue(labjobs.add, i, i, job_id=f'a{i:03}')
 "#,
     );
-    let ids: Vec<String> = (0..150).map(|i| format!("f{i:03}")).chain((0..400).map(|i| format!("a{i:03}"))).collect();
+    let ids: Vec<String> = (0..150)
+        .map(|i| format!("f{i:03}"))
+        .chain((0..400).map(|i| format!("a{i:03}")))
+        .collect();
     assert_eq!(rqctl_json(&url, &["info"])["queues"][0]["failed"], 150);
 
     let workers: Vec<_> = (0..2)
         .map(|i| {
             Command::new(Rq::V2.python())
-                .args(["-m", "rq.cli", "worker", "-w", "rq.worker.SimpleWorker", "--name", &format!("cw{i}"), "--url", &url, "default"])
+                .args([
+                    "-m",
+                    "rq.cli",
+                    "worker",
+                    "-w",
+                    "rq.worker.SimpleWorker",
+                    "--name",
+                    &format!("cw{i}"),
+                    "--url",
+                    &url,
+                    "default",
+                ])
                 .env("PYTHONPATH", support::interop_dir())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -210,8 +241,16 @@ for i in range(400):
         .output()
         .unwrap();
     let requeue = requeue.wait_with_output().unwrap();
-    assert!(requeue.status.success(), "{}", String::from_utf8_lossy(&requeue.stderr));
-    assert!(empty.status.success(), "{}", String::from_utf8_lossy(&empty.stderr));
+    assert!(
+        requeue.status.success(),
+        "{}",
+        String::from_utf8_lossy(&requeue.stderr)
+    );
+    assert!(
+        empty.status.success(),
+        "{}",
+        String::from_utf8_lossy(&empty.stderr)
+    );
     let emptied: serde_json::Value = serde_json::from_slice(&empty.stdout).unwrap();
     let removed = emptied["reports"][0]["done"].as_u64().unwrap() as usize;
 
@@ -228,10 +267,16 @@ for i in range(400):
         assert_eq!(where_.len(), 1, "{id} is in {where_:?}");
         match where_[0].as_str() {
             "deleted" => deleted += 1,
-            "finished" => assert!(id.starts_with('a'), "{id} cannot succeed while the flag is set"),
+            "finished" => assert!(
+                id.starts_with('a'),
+                "{id} cannot succeed while the flag is set"
+            ),
             "failed" => assert!(id.starts_with('f'), "{id} cannot fail"),
             other => panic!("{id} left in {other}"),
         }
     }
-    assert_eq!(deleted, removed, "every emptied job, and only those, is gone");
+    assert_eq!(
+        deleted, removed,
+        "every emptied job, and only those, is gone"
+    );
 }

@@ -78,6 +78,13 @@ pub fn print_reports(
     })
 }
 
+/// Every target was refused or missing: report the plan as the (empty) outcome, exit 1.
+pub fn nothing_to_do(out: &mut Output, mut plan: Report) -> anyhow::Result<ExitCode> {
+    plan.dry_run = false;
+    let dry_run = false;
+    print_reports(out, &[plan], dry_run)
+}
+
 fn print_one(out: &mut Output, r: &Report) {
     let past = match r.action {
         "requeue" => "requeued",

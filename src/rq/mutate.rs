@@ -103,6 +103,15 @@ pub(crate) fn now_stamps() -> (String, i64) {
     (humantime::format_rfc3339_micros(now).to_string(), secs)
 }
 
+/// The ids in their first-seen order, each once: naming a job twice must not act twice.
+pub(crate) fn unique(ids: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    ids.iter()
+        .filter(|id| seen.insert(id.as_str()))
+        .cloned()
+        .collect()
+}
+
 /// Explains a per-job script code to a person.
 pub(crate) fn reason(code: i64) -> &'static str {
     match code {

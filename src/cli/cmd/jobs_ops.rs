@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use crate::cli::output::Output;
-use crate::cli::report::{confirm, print_reports};
+use crate::cli::report::{confirm, nothing_to_do, print_reports};
 use crate::present::thousands;
 use crate::rq::RqClient;
 
@@ -32,7 +32,7 @@ pub async fn delete(
         return print_reports(out, &[plan], true);
     }
     if plan.matched == 0 {
-        return print_reports(out, &[plan], true);
+        return nothing_to_do(out, plan);
     }
     if !confirm(
         out,
@@ -64,8 +64,11 @@ pub async fn cancel(
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
     let plan = client.cancel_jobs(&args.ids, args.force, true).await?;
-    if args.dry_run || plan.matched == 0 {
+    if args.dry_run {
         return print_reports(out, &[plan], true);
+    }
+    if plan.matched == 0 {
+        return nothing_to_do(out, plan);
     }
     if !confirm(
         out,

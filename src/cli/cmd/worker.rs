@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::cli::output::Output;
-use crate::cli::report::{confirm, print_reports};
+use crate::cli::report::{confirm, nothing_to_do, print_reports};
 use crate::present::thousands;
 use crate::rq::RqClient;
 use crate::rq::mutate::WorkerCommand;
@@ -40,8 +40,11 @@ pub async fn worker(
         WorkerAction::KillHorse(a) => (a, WorkerCommand::KillHorse, "Kill the running job of"),
     };
     let plan = client.worker_command(&args.names, command, true).await?;
-    if args.dry_run || plan.matched == 0 {
+    if args.dry_run {
         return print_reports(out, &[plan], true);
+    }
+    if plan.matched == 0 {
+        return nothing_to_do(out, plan);
     }
     if !confirm(
         out,

@@ -43,6 +43,7 @@ impl RqClient {
         command: WorkerCommand,
         dry_run: bool,
     ) -> Result<Report> {
+        let names = &super::unique(names);
         let mut report = Report::new(command.action(), "the named workers", dry_run);
         report.sample_from(names.iter().map(String::as_str));
         let mut pipe = redis::pipe();

@@ -11,7 +11,7 @@ use super::super::keys::{self, Registry};
 use super::super::model::JobStatus;
 use super::super::reply::{self, Replies};
 use super::bulk::Member;
-use super::{Report, now_stamps, reason};
+use super::{Report, now_stamps, reason, unique};
 
 static REQUEUE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("../scripts/requeue.lua")));
@@ -134,6 +134,7 @@ impl RqClient {
         at_front: bool,
         dry_run: bool,
     ) -> Result<Report> {
+        let ids = &unique(ids);
         let probes = self.probe(ids).await?;
         let mut report = Report::new("requeue", "the named jobs", dry_run);
         report.destination = Some("their queues".to_string());
@@ -174,6 +175,7 @@ impl RqClient {
         force: bool,
         dry_run: bool,
     ) -> Result<Report> {
+        let ids = &unique(ids);
         let mut report = Report::new("delete", "the named jobs", dry_run);
         if dry_run {
             let probes = self.probe(ids).await?;
@@ -209,6 +211,7 @@ impl RqClient {
         force: bool,
         dry_run: bool,
     ) -> Result<Report> {
+        let ids = &unique(ids);
         let mut report = Report::new("cancel", "the named jobs", dry_run);
         if dry_run {
             let probes = self.probe(ids).await?;
@@ -235,6 +238,7 @@ impl RqClient {
 
     /// Runs scheduled jobs now (RQ's scheduled registry), or at rq-scheduler's next pass.
     pub async fn enqueue_now(&mut self, ids: &[String], dry_run: bool) -> Result<Report> {
+        let ids = &unique(ids);
         let mut report = Report::new("enqueue-now", "the named jobs", dry_run);
         if dry_run {
             let probes = self.probe(ids).await?;

@@ -42,7 +42,7 @@ for i = 5, #ARGV, 2 do
     else
       local ttl = tonumber(redis.call('HGET', job, 'failure_ttl') or '')
       local keep = ttl or 31536000
-      redis.call('HSET', job, 'status', 'failed', 'ended_at', ARGV[2])
+      redis.call('HSET', job, 'status', 'failed')
       local score_out = -1
       if keep >= 0 then
         score_out = now + keep

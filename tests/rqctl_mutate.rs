@@ -1,0 +1,285 @@
+//! rqctl's mutations on data real RQ wrote: refusals, confirmations, registries, queues,
+//! compaction, cleanup and rq-scheduler, checked with RQ's own API where it has one.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+mod support;
+
+use std::process::Command;
+use std::time::Duration;
+
+use redis::Commands;
+use support::{RedisServer, Rq, interop_dir, rqctl, rqctl_json, wait_for, with_db};
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn destructive_commands_need_yes_without_a_terminal() {
+    let server = RedisServer::start();
+    let url = server.url();
+    Rq::V2.script(&url, "from rq import Queue\nimport labjobs\nq = Queue('default', connection=r)\nfor i in range(3):\n    q.enqueue(labjobs.add, i, i, job_id=f'e{i}')");
+    for args in [
+        vec!["empty", "default"],
+        vec!["delete", "e0"],
+        vec!["cancel", "e0"],
+        vec!["delete-queue", "default"],
+    ] {
+        let out = rqctl(&url, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("pass --yes"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    let plan = rqctl(&url, &["empty", "default"]);
+    assert!(
+        stderr(&plan).contains("Delete 3 jobs from 1 queue default"),
+        "{}",
+        stderr(&plan)
+    );
+    assert_eq!(
+        rqctl_json(&url, &["info"])["queues"][0]["queued"],
+        3,
+        "nothing changed"
+    );
+    let dry = rqctl_json(&url, &["empty", "default", "--dry-run"]);
+    assert_eq!(dry["reports"][0]["matched"], 3);
+    assert_eq!(
+        dry["reports"][0]["sample"],
+        serde_json::json!(["e0", "e1", "e2"])
+    );
+    let done = rqctl(&url, &["empty", "default", "--yes"]);
+    assert!(
+        stdout(&done).contains("removed 3 jobs from queue default"),
+        "{}",
+        stdout(&done)
+    );
+}
+
+#[test]
+fn running_and_periodic_jobs_are_refused_unless_forced() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let _w = Rq::V2.worker(&url, "w-run", &["default"]);
+    Rq::V2.script(
+        &url,
+        r#"
+from rq import Queue
+from rq_scheduler import Scheduler
+import labjobs
+Queue('default', connection=r).enqueue(labjobs.slow, 60, job_id='running', job_timeout=300)
+Scheduler(queue_name='default', connection=r).schedule(
+    scheduled_time=datetime.datetime.utcnow() + datetime.timedelta(minutes=10),
+    func=labjobs.add, args=[1, 1], interval=60, repeat=3, id='periodic')
+"#,
+    );
+    wait_for(Duration::from_secs(20), || {
+        (rqctl_json(&url, &["job", "running"])["status"] == "started").then_some(())
+    })
+    .expect("job starts");
+    let out = rqctl(&url, &["delete", "running", "periodic", "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("running: job is running"), "{text}");
+    assert!(
+        text.contains("periodic: periodic rq-scheduler job"),
+        "{text}"
+    );
+    let cancel = rqctl(&url, &["cancel", "running", "--yes"]);
+    assert_eq!(cancel.status.code(), Some(1));
+    let forced = rqctl_json(&url, &["delete", "periodic", "--force", "--yes"]);
+    assert_eq!(forced["reports"][0]["done"], 1);
+    let left: Vec<String> = server
+        .conn()
+        .zrange("rq:scheduler:scheduled_jobs", 0, -1)
+        .unwrap();
+    assert!(
+        left.is_empty(),
+        "deleted job left in rq-scheduler's set: {left:?}"
+    );
+}
+
+#[test]
+fn empty_registry_and_delete_queue_as_rq_sees_them() {
+    let server = RedisServer::start();
+    let url = server.url();
+    Rq::V2.script(
+        &url,
+        r#"
+import subprocess
+from rq import Queue
+import labjobs
+q = Queue('default', connection=r)
+r.set('flag', 1)
+for i in range(4):
+    q.enqueue(labjobs.fail_while, 'flag', i, job_id=f'f{i}')
+subprocess.run([sys.executable, '-m', 'rq.cli', 'worker', '--burst', '-w', 'rq.worker.SimpleWorker', '--url', URL, 'default'], check=True, capture_output=True)
+q.enqueue(labjobs.add, 1, 1, job_id='e0')
+"#,
+    );
+    let out = rqctl_json(&url, &["empty", "default", "--registry", "failed", "--yes"]);
+    assert_eq!(out["reports"][0]["done"], 4);
+    let state = Rq::V2.state(&url, &["f0", "e0"]);
+    assert_eq!(
+        state["queues"]["default"]["registries"]["failed"],
+        serde_json::json!([])
+    );
+    assert_eq!(state["jobs"]["f0"], serde_json::Value::Null, "job deleted");
+    assert_eq!(
+        state["jobs"]["e0"]["status"], "JobStatus.QUEUED",
+        "queue untouched"
+    );
+    let results: bool = server.conn().exists("rq:results:f0").unwrap();
+    assert!(!results, "results stream deleted with the job");
+    let refused = rqctl(
+        &url,
+        &["empty", "default", "--registry", "started", "--yes"],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("running jobs"));
+
+    let gone = rqctl(&url, &["delete-queue", "default", "--yes"]);
+    assert!(gone.status.success(), "{}", stderr(&gone));
+    let state = Rq::V2.state(&url, &["e0"]);
+    assert!(state["queues"].get("default").is_none(), "{state}");
+    assert_eq!(state["jobs"]["e0"], serde_json::Value::Null);
+}
+
+#[test]
+fn compact_drops_dangling_ids_and_keeps_order() {
+    let server = RedisServer::start();
+    let url = server.url();
+    Rq::V2.script(&url, "from rq import Queue\nimport labjobs\nq = Queue('default', connection=r)\nfor i in range(6):\n    q.enqueue(labjobs.add, i, i, job_id=f'e{i}')");
+    let mut c = server.conn();
+    let _: () = c.del(&["rq:job:e1", "rq:job:e4"]).unwrap();
+    let dry = rqctl_json(&url, &["compact", "default", "--dry-run"]);
+    assert_eq!(dry["reports"][0]["matched"], 2);
+    let out = rqctl_json(&url, &["compact", "default"]);
+    assert_eq!(out["reports"][0]["done"], 2);
+    let ids: Vec<String> = c.lrange("rq:queue:default", 0, -1).unwrap();
+    assert_eq!(ids, ["e0", "e2", "e3", "e5"]);
+    let burst = Rq::V2.cli(
+        &url,
+        &[
+            "worker",
+            "--burst",
+            "-w",
+            "rq.worker.SimpleWorker",
+            "default",
+        ],
+    );
+    assert!(burst.status.success());
+    assert_eq!(
+        Rq::V2.state(&url, &[])["queues"]["default"]["registries"]["finished"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+}
+
+/// A job a real worker started and then died on (SIGKILL), with its heartbeat run out.
+fn abandoned(url: &str) {
+    let mut worker = Command::new(Rq::V2.python())
+        .args([
+            "-m",
+            "rq.cli",
+            "worker",
+            "-w",
+            "rq.worker.SimpleWorker",
+            "--name",
+            "doomed",
+            "--url",
+            url,
+            "default",
+        ])
+        .env("PYTHONPATH", interop_dir())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    Rq::V2.script(url, "from rq import Queue\nimport labjobs\nQueue('default', connection=r).enqueue(labjobs.slow, 60, job_id='lost', job_timeout=300)\nQueue('default', connection=r).enqueue(labjobs.add, 1, 1, job_id='waiting')");
+    wait_for(Duration::from_secs(20), || {
+        (rqctl_json(url, &["job", "lost"])["status"] == "started").then_some(())
+    })
+    .expect("job starts");
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    // Its heartbeat expiry (score) passes as it would ~90 s later.
+    Rq::V2.script(url, "for m in r.zrange('rq:wip:default', 0, -1):\n    r.zadd('rq:wip:default', {m: 1000}, xx=True)");
+}
+
+#[test]
+fn clean_fails_abandoned_jobs_as_rq_does() {
+    let server = RedisServer::start();
+    let (theirs, ours) = (with_db(&server.url(), 1), with_db(&server.url(), 2));
+    abandoned(&theirs);
+    abandoned(&ours);
+    let preview = rqctl_json(&ours, &["clean", "--dry-run"]);
+    assert_eq!(preview["reports"][0]["abandoned_failed"], 1);
+    assert_eq!(
+        rqctl_json(&ours, &["job", "lost"])["status"],
+        "started",
+        "dry run changed nothing"
+    );
+
+    Rq::V2.script(&theirs, "from rq import Queue\nfrom rq.registry import StartedJobRegistry\nStartedJobRegistry(queue=Queue('default', connection=r)).cleanup()");
+    let out = rqctl_json(&ours, &["clean", "default"]);
+    assert_eq!(out["reports"][0]["abandoned_failed"], 1, "{out}");
+    let ids = ["lost", "waiting"];
+    assert_eq!(Rq::V2.state(&ours, &ids), Rq::V2.state(&theirs, &ids));
+    let text = Rq::V2.script(
+        &ours,
+        "from rq.job import Job\nprint(Job.fetch('lost', connection=r).latest_result().exc_string)",
+    );
+    assert!(
+        text.contains("Moved to FailedJobRegistry, due to AbandonedJobError"),
+        "{text}"
+    );
+}
+
+#[test]
+fn enqueue_now_hands_rq_scheduler_jobs_to_rqscheduler() {
+    let server = RedisServer::start();
+    let url = server.url();
+    Rq::V2.script(
+        &url,
+        r#"
+from rq_scheduler import Scheduler
+import labjobs
+Scheduler(queue_name='default', connection=r).schedule(
+    scheduled_time=datetime.datetime.utcnow() + datetime.timedelta(hours=2),
+    func=labjobs.add, args=[1, 1], interval=600, repeat=3, id='periodic')
+"#,
+    );
+    let out = rqctl_json(&url, &["enqueue-now", "periodic"]);
+    assert_eq!(out["reports"][0]["done"], 1, "{out}");
+    let burst = Command::new(Rq::V2.venv().join("bin/rqscheduler"))
+        .args(["--burst", "--url", &url])
+        .env("PYTHONPATH", interop_dir())
+        .output()
+        .unwrap();
+    assert!(burst.status.success(), "{}", stderr(&burst));
+    let queued: Vec<String> = server.conn().lrange("rq:queue:default", 0, -1).unwrap();
+    assert_eq!(queued, ["periodic"], "rqscheduler enqueued it at once");
+    let next = rqctl_json(&url, &["job", "periodic"])["rq_scheduler_next_run"].clone();
+    assert!(next.is_string(), "still periodic: {next}");
+}
+
+#[test]
+fn ids_named_twice_act_once() {
+    let server = RedisServer::start();
+    let url = server.url();
+    Rq::V2.script(&url, "import subprocess\nfrom rq import Queue\nimport labjobs\nq = Queue('default', connection=r)\nq.enqueue(labjobs.fail, 'x', job_id='f0')\nsubprocess.run([sys.executable, '-m', 'rq.cli', 'worker', '--burst', '-w', 'rq.worker.SimpleWorker', '--url', URL, 'default'], check=True, capture_output=True)");
+    let out = rqctl_json(&url, &["requeue", "f0", "f0"]);
+    assert_eq!(out["reports"][0]["done"], 1);
+    let ids: Vec<String> = server.conn().lrange("rq:queue:default", 0, -1).unwrap();
+    assert_eq!(ids, ["f0"]);
+}
