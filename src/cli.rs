@@ -4,6 +4,7 @@ pub mod cmd;
 mod connect_args;
 pub mod output;
 pub mod report;
+pub mod top_args;
 
 use std::process::ExitCode;
 

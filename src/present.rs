@@ -1,6 +1,10 @@
 //! Pure text formatting shared by rqtop and rqctl, so a table says the same in both.
 
+mod job_text;
+
 use std::time::SystemTime;
+
+pub use job_text::job_text;
 
 use crate::rq::Timestamp;
 

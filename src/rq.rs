@@ -14,6 +14,7 @@ pub mod pickle;
 mod reply;
 mod results;
 mod schedules;
+pub mod watch;
 
 pub use client::{ConnectOptions, RqClient, redact_url};
 pub use error::{Error, Result};

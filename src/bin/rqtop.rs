@@ -1,1 +1,52 @@
-fn main() {}
+//! rqtop: the live console. Parse, connect (before touching the terminal, so a bad URL is a
+//! plain error), then hand over to the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use rqtop::cli::top_args::TopArgs;
+use rqtop::rq::{ConnectOptions, RqClient};
+use rqtop::{demo, tui};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = TopArgs::parse();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let msg = e
+                .chain()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(": ");
+            #[allow(clippy::print_stderr)] // the terminal is restored by now
+            {
+                eprintln!("rqtop: error: {msg}");
+            }
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(args: TopArgs) -> anyhow::Result<()> {
+    let opts = tui::Options {
+        interval: args.interval,
+        read_only: args.read_only,
+        enable_events: args.enable_events,
+    };
+    if !args.demo {
+        let client = RqClient::connect(&args.connect.options()?).await?;
+        return tui::run(client, opts).await;
+    }
+    // A private redis-server with a moving workload; both end with rqtop.
+    let server = demo::DemoServer::start()?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let url = server.url();
+    let workload = tokio::spawn(async move { demo::run_workload(&url, stopped).await });
+    let client = RqClient::connect(&ConnectOptions::new(server.url())).await?;
+    let result = tui::run(client, opts).await;
+    let _ = stop.send(true);
+    let _ = workload.await;
+    drop(server);
+    result
+}

@@ -33,6 +33,8 @@ impl ConnectOptions {
 #[derive(Clone)]
 pub struct RqClient {
     conn: ConnectionManager,
+    /// Kept to open the separate connection a keyspace subscription needs.
+    client: redis::Client,
     url: String,
     db: i64,
 }
@@ -58,7 +60,7 @@ impl RqClient {
             .set_response_timeout(Some(opts.response_timeout))
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_secs(2));
-        let connect = ConnectionManager::new_with_config(client, config);
+        let connect = ConnectionManager::new_with_config(client.clone(), config);
         let conn = match tokio::time::timeout(opts.connect_timeout, connect).await {
             Err(_) => {
                 return Err(Error::Connect {
@@ -76,6 +78,7 @@ impl RqClient {
         // db fails above; no extra PING round trip is needed.
         Ok(Self {
             conn,
+            client,
             url: shown,
             db,
         })
@@ -121,6 +124,10 @@ impl RqClient {
         pipe.query_async(&mut self.conn)
             .await
             .map_err(|e| Error::redis(op, &e))
+    }
+
+    pub(crate) fn redis_client(&self) -> &redis::Client {
+        &self.client
     }
 
     pub(crate) fn connection(&mut self) -> &mut ConnectionManager {

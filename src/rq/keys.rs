@@ -189,6 +189,24 @@ impl std::fmt::Display for Registry {
     }
 }
 
+/// RQ's built-in scheduler lock for one queue (`rq:scheduler-lock:<q>`, a hyphen, not a colon).
+#[must_use]
+pub fn scheduler_lock(queue: &str) -> Vec<u8> {
+    cat(&[b"rq:scheduler-lock:", queue.as_bytes()])
+}
+
+/// RQ 2.10+ built-in scheduler metadata hash (`rq:scheduler:<name>`).
+#[must_use]
+pub fn scheduler(name: &str) -> Vec<u8> {
+    cat(&[b"rq:scheduler:", name.as_bytes()])
+}
+
+/// RQ cron's history of the job ids one cron job spawned (2.11+).
+#[must_use]
+pub fn cron_job_history(name: &str) -> Vec<u8> {
+    cat(&[b"rq:cron_job:", name.as_bytes(), b":jobs"])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -207,6 +207,8 @@ pub struct WorkerInfo {
     pub liveness: Liveness,
     pub queues: Vec<String>,
     pub current_job: Option<String>,
+    /// `started_at` of the current job.
+    pub current_job_started_at: Option<Timestamp>,
     pub current_job_working_time: Option<f64>,
     pub hostname: Option<String>,
     pub pid: Option<i64>,

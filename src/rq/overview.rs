@@ -28,8 +28,8 @@ impl RqClient {
     /// Reads the overview (`rqctl info`).
     pub async fn overview(&mut self) -> Result<Overview> {
         let roots = self.fetch_roots().await?;
-        let (mut queues, workers) = self.fetch_counts(&roots).await?;
-        self.fill_oldest(&mut queues).await?;
+        let (mut queues, mut workers) = self.fetch_counts(&roots).await?;
+        self.fill_times(&mut queues, &mut workers).await?;
         Ok(Overview {
             redis: ServerInfo {
                 url: self.url().to_string(),
@@ -151,23 +151,35 @@ impl RqClient {
         Ok((queues, workers))
     }
 
-    /// Third round trip: `enqueued_at` of each queue's head job.
-    async fn fill_oldest(&mut self, queues: &mut [(QueueInfo, Option<String>)]) -> Result<()> {
-        let heads: Vec<usize> = (0..queues.len())
-            .filter(|&i| queues[i].1.is_some())
-            .collect();
-        if heads.is_empty() {
-            return Ok(());
-        }
+    /// Third round trip: `enqueued_at` of each queue's head job, and `started_at` of each
+    /// worker's current job.
+    async fn fill_times(
+        &mut self,
+        queues: &mut [(QueueInfo, Option<String>)],
+        workers: &mut [WorkerInfo],
+    ) -> Result<()> {
         let mut pipe = redis::pipe();
-        for &i in &heads {
-            let id = queues[i].1.as_deref().unwrap_or_default();
-            pipe.cmd("HGET").arg(keys::job(id)).arg("enqueued_at");
+        for (_, head) in queues.iter() {
+            if let Some(id) = head {
+                pipe.cmd("HGET").arg(keys::job(id)).arg("enqueued_at");
+            }
         }
-        let mut r = Replies::new(self.pipeline("read oldest queued jobs", pipe).await?);
-        for &i in &heads {
-            queues[i].0.oldest_queued_at =
-                reply::text(&r.next()).and_then(|t| decode::timestamp(&t));
+        for w in workers.iter() {
+            if let Some(id) = &w.current_job {
+                pipe.cmd("HGET").arg(keys::job(id)).arg("started_at");
+            }
+        }
+        let mut r = Replies::new(self.pipeline("read job times", pipe).await?);
+        let mut next_time = || reply::text(&r.next()).and_then(|t| decode::timestamp(&t));
+        for (q, head) in queues.iter_mut() {
+            if head.is_some() {
+                q.oldest_queued_at = next_time();
+            }
+        }
+        for w in workers.iter_mut() {
+            if w.current_job.is_some() {
+                w.current_job_started_at = next_time();
+            }
         }
         Ok(())
     }
@@ -232,6 +244,7 @@ pub(crate) fn worker_from_hash(
             })
             .unwrap_or_default(),
         current_job: get("current_job"),
+        current_job_started_at: None,
         current_job_working_time: get("current_job_working_time").and_then(|v| v.parse().ok()),
         hostname: get("hostname"),
         pid: get("pid").and_then(|v| v.trim().parse().ok()),

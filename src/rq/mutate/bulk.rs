@@ -123,17 +123,24 @@ impl RqClient {
         // Two round trips in flight: Redis runs one group while the next is on its way, so
         // the server, not the network or this client, sets the pace. Replies come in order.
         let groups: Vec<&[T]> = items.chunks(BATCH * BATCHES_PER_TRIP).collect();
+        let pipes: Vec<redis::Pipeline> = groups
+            .iter()
+            .map(|group| {
+                let mut pipe = redis::pipe();
+                pipe.ignore_errors();
+                for batch in group.chunks(BATCH) {
+                    pipe.add_command(invocation(batch));
+                }
+                pipe
+            })
+            .collect();
         let conn = self.connection().clone();
-        let mut replies_in_order = futures_util::stream::iter(groups.iter().map(|group| {
-            let mut pipe = redis::pipe();
-            pipe.ignore_errors();
-            for batch in group.chunks(BATCH) {
-                pipe.add_command(invocation(batch));
-            }
+        let mut replies_in_order = futures_util::stream::iter(pipes.into_iter().map(move |pipe| {
             let mut c = conn.clone();
             async move { pipe.query_async::<Vec<redis::Value>>(&mut c).await }
         }))
         .buffered(2);
+        let conn = self.connection().clone();
         let mut group_index = 0;
         while let Some(result) = replies_in_order.next().await {
             let group = groups[group_index];

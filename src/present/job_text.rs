@@ -1,0 +1,101 @@
+//! One job as text: summary, call, timing, result, traceback, every field. Shared by
+//! `rqctl job` and rqtop's job view.
+
+use std::fmt::Write as _;
+use std::time::SystemTime;
+
+use crate::rq::Job;
+
+/// The text form of one job: summary, call, timing, result, traceback, every field.
+#[must_use]
+pub fn job_text(job: &Job, now: SystemTime) -> String {
+    let mut s = String::new();
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
+    let _ = writeln!(
+        s,
+        "Job {}  [{}]  queue {}",
+        job.id,
+        job.status,
+        opt(&job.origin)
+    );
+    let _ = writeln!(s, "Function     {}", opt(&job.func_name));
+    if let Some(i) = &job.instance {
+        let _ = writeln!(s, "Instance     {i}");
+    }
+    match &job.data_error {
+        Some(e) => {
+            let _ = writeln!(s, "Arguments    <{e}>");
+        }
+        None => {
+            let _ = writeln!(s, "Arguments    ({})", job.args_repr.join(", "));
+            for (k, v) in &job.kwargs_repr {
+                let _ = writeln!(s, "  {k} = {v}");
+            }
+        }
+    }
+    let _ = writeln!(s, "Description  {}", opt(&job.description));
+    for (label, t) in [
+        ("Created", job.created_at),
+        ("Enqueued", job.enqueued_at),
+        ("Started", job.started_at),
+        ("Ended", job.ended_at),
+    ] {
+        if t.is_some() {
+            let _ = writeln!(s, "{label:<12} {} ({})", super::time(t), super::ago(t, now));
+        }
+    }
+    if let (Some(a), Some(b)) = (job.started_at, job.ended_at) {
+        let _ = writeln!(
+            s,
+            "Duration     {}",
+            super::span(b.unix_secs() - a.unix_secs())
+        );
+    }
+    let _ = writeln!(s, "Worker       {}", opt(&job.worker_name));
+    let num = |v: Option<i64>| v.map_or_else(|| "-".to_string(), |n| n.to_string());
+    let _ = writeln!(
+        s,
+        "Timeout {}  result_ttl {}  failure_ttl {}  ttl {}  expires in {}",
+        num(job.timeout),
+        num(job.result_ttl),
+        num(job.failure_ttl),
+        num(job.ttl),
+        job.expires_in
+            .map_or_else(|| "never".to_string(), |t| super::span(t as f64)),
+    );
+    if !job.dependency_ids.is_empty() {
+        let _ = writeln!(s, "Depends on   {}", job.dependency_ids.join(", "));
+    }
+    if !job.dependents.is_empty() {
+        let _ = writeln!(s, "Dependents   {}", job.dependents.join(", "));
+    }
+    if let Some(t) = job.rq_scheduler_next_run {
+        let _ = writeln!(s, "rq-scheduler next run {}", super::time(Some(t)));
+    }
+    if let Some(m) = &job.meta {
+        let _ = writeln!(s, "Meta         {m}");
+    }
+    if let Some(e) = &job.meta_error {
+        let _ = writeln!(s, "Meta         <{e}>");
+    }
+    if let Some(r) = &job.latest_result {
+        let _ = writeln!(
+            s,
+            "Result       {} ({}){}",
+            r.kind,
+            r.source,
+            r.return_value_repr
+                .as_ref()
+                .map(|v| format!(": {v}"))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(tb) = &job.exc_info {
+        let _ = writeln!(s, "\nTraceback:\n{}", tb.trim_end());
+    }
+    let _ = writeln!(s, "\nFields:");
+    for (k, v) in &job.fields {
+        let _ = writeln!(s, "  {k:<26} {}", super::clip(&v.replace('\n', "⏎"), 120));
+    }
+    s
+}

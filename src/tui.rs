@@ -1,0 +1,151 @@
+//! rqtop: the live console. One loop owns the state; input, data and ticks arrive as
+//! messages; the refresh task does all Redis I/O. No clap here: the binary builds `Options`.
+
+pub mod action;
+pub mod app;
+pub mod history;
+pub mod keymap;
+pub mod msg;
+pub mod refresh;
+pub mod terminal;
+pub mod theme;
+pub mod view;
+
+#[cfg(test)]
+mod fixtures;
+
+use std::time::{Duration, SystemTime};
+
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use app::{App, Status, Tone};
+use msg::{Command, Msg};
+use refresh::RefreshConfig;
+
+use crate::rq::RqClient;
+
+/// How rqtop runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Poll period when keyspace notifications are off.
+    pub interval: Duration,
+    pub read_only: bool,
+    /// Add the keyspace flags rqtop needs to the server's config first.
+    pub enable_events: bool,
+}
+
+const CHANNEL: usize = 16;
+const TICK: Duration = Duration::from_secs(1);
+
+/// Runs the console until the user quits or a signal asks it to.
+pub async fn run(mut client: RqClient, opts: Options) -> anyhow::Result<()> {
+    let mut notice = None;
+    if opts.enable_events {
+        notice = Some(match client.enable_events().await {
+            Ok(flags) => Status {
+                text: format!("keyspace notifications on (notify-keyspace-events {flags})"),
+                tone: Tone::Good,
+            },
+            Err(e) => Status {
+                text: format!("could not enable keyspace notifications: {e}"),
+                tone: Tone::Bad,
+            },
+        });
+    }
+    let mut app = App::new(client.url(), opts.read_only);
+    app.status = notice;
+    let guard = terminal::TerminalGuard::enter()?;
+    let result = run_loop(guard, client, opts, app).await;
+    result
+}
+
+async fn run_loop(
+    mut guard: terminal::TerminalGuard,
+    client: RqClient,
+    opts: Options,
+    mut app: App,
+) -> anyhow::Result<()> {
+    let theme = theme::Theme::from_env();
+    let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(CHANNEL);
+    let (msg_tx, mut msg_rx) = mpsc::channel::<Msg>(CHANNEL);
+    let cfg = RefreshConfig {
+        poll: opts.interval,
+        ..RefreshConfig::default()
+    };
+    let mut tasks = JoinSet::new();
+    tasks.spawn(refresh::run(client, cmd_rx, msg_tx, cfg));
+
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut signals = Signals::new()?;
+
+    loop {
+        guard
+            .terminal
+            .draw(|f| view::render(f, &mut app, &theme, SystemTime::now()))?;
+        let first = tokio::select! {
+            biased;
+            ev = input.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => Msg::KeyPressed(k),
+                Some(Ok(Event::Resize(..))) => Msg::Resized,
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e.into()),
+                None => return Ok(()),
+            },
+            () = signals.recv() => return Ok(()),
+            msg = msg_rx.recv() => match msg {
+                Some(m) => m,
+                None => anyhow::bail!("the refresh task stopped"),
+            },
+            _ = tick.tick() => Msg::Ticked,
+            joined = tasks.join_next() => {
+                anyhow::bail!("the refresh task ended: {joined:?}");
+            }
+        };
+        // A burst costs one frame: handle everything already queued before drawing again.
+        let mut batch = vec![first];
+        while let Ok(m) = msg_rx.try_recv() {
+            batch.push(m);
+        }
+        for msg in batch {
+            for cmd in app.update(msg, SystemTime::now()) {
+                if cmd_tx.try_send(cmd).is_err() {
+                    app.status = Some(Status {
+                        text: "busy: Redis is slow to answer, try again".into(),
+                        tone: Tone::Warn,
+                    });
+                }
+            }
+        }
+        if app.should_quit {
+            return Ok(());
+        }
+    }
+}
+
+/// SIGTERM and SIGHUP (a closed SSH session) end rqtop cleanly, restoring the terminal.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
+        }
+    }
+}

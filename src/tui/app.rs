@@ -1,0 +1,569 @@
+//! The app state and its reducer: `update(msg, now)` mutates state and returns commands for
+//! the refresh task. No I/O happens here, so every transition is testable without a terminal.
+
+mod mutations;
+pub mod rows;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeSet;
+use std::time::SystemTime;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Action;
+use super::history::History;
+use super::keymap::{self, Scope};
+use super::msg::{Command, ConnState, Msg, Mutation, Watch};
+use crate::rq::{Job, JobPage, JobQuery, JobSource, Overview, Registry, Schedules};
+
+/// Jobs fetched per page: enough to scroll, never the whole registry.
+pub const PAGE: u64 = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Queues,
+    Workers,
+    Jobs,
+    Schedules,
+}
+
+pub const TABS: [Tab; 4] = [Tab::Queues, Tab::Workers, Tab::Jobs, Tab::Schedules];
+
+impl Tab {
+    #[must_use]
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Queues => "Queues",
+            Tab::Workers => "Workers",
+            Tab::Jobs => "Jobs",
+            Tab::Schedules => "Schedules",
+        }
+    }
+
+    fn index(self) -> usize {
+        TABS.iter().position(|t| *t == self).unwrap_or(0)
+    }
+
+    fn scope(self) -> Scope {
+        match self {
+            Tab::Queues => Scope::Queues,
+            Tab::Workers => Scope::Workers,
+            Tab::Jobs => Scope::Jobs,
+            Tab::Schedules => Scope::Schedules,
+        }
+    }
+}
+
+/// Selection, sort and marks of one table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableNav {
+    pub selected: usize,
+    pub sort: usize,
+    pub marked: BTreeSet<String>,
+}
+
+/// Which jobs the Jobs tab shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobsView {
+    pub queue: Option<String>,
+    pub source: JobSource,
+    pub newest_first: bool,
+    pub offset: u64,
+    pub page: Option<JobPage>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailView {
+    pub id: String,
+    /// None while loading.
+    pub job: Option<Result<Box<Job>, String>>,
+    pub scroll: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Good,
+    Warn,
+    Bad,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub tone: Tone,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Popup {
+    Help { scroll: u16 },
+    Confirm { text: String, mutation: Mutation },
+}
+
+#[derive(Debug)]
+pub struct App {
+    pub tab: Tab,
+    pub target: String,
+    pub overview: Option<Overview>,
+    pub updated_at: Option<SystemTime>,
+    pub conn: ConnState,
+    pub queues: TableNav,
+    pub workers: TableNav,
+    pub jobs_nav: TableNav,
+    pub sched_nav: TableNav,
+    pub jobs: JobsView,
+    pub schedules: Option<Schedules>,
+    pub detail: Option<DetailView>,
+    pub popup: Option<Popup>,
+    pub filter: String,
+    pub filtering: bool,
+    pub status: Option<Status>,
+    pub history: History,
+    pub read_only: bool,
+    pub should_quit: bool,
+    /// Rows a page key moves (the table height, set by the view).
+    pub page_rows: usize,
+    watch_sent: Option<Watch>,
+}
+
+impl App {
+    #[must_use]
+    pub fn new(target: impl Into<String>, read_only: bool) -> Self {
+        Self {
+            tab: Tab::Queues,
+            target: target.into(),
+            overview: None,
+            updated_at: None,
+            conn: ConnState::Connecting,
+            queues: TableNav::default(),
+            workers: TableNav::default(),
+            jobs_nav: TableNav::default(),
+            sched_nav: TableNav::default(),
+            jobs: JobsView {
+                queue: None,
+                source: JobSource::Queue,
+                newest_first: false,
+                offset: 0,
+                page: None,
+            },
+            schedules: None,
+            detail: None,
+            popup: None,
+            filter: String::new(),
+            filtering: false,
+            status: None,
+            history: History::default(),
+            read_only,
+            should_quit: false,
+            page_rows: 10,
+            watch_sent: None,
+        }
+    }
+
+    /// Applies one message; returns what the refresh task should do.
+    pub fn update(&mut self, msg: Msg, now: SystemTime) -> Vec<Command> {
+        let mut out = Vec::new();
+        match msg {
+            Msg::KeyPressed(key) => self.on_key(key, &mut out),
+            Msg::Resized => {}
+            Msg::Ticked => {
+                if let Some(ov) = &self.overview {
+                    self.history.record(unix(now), &ov.queues);
+                }
+            }
+            Msg::OverviewLoaded(ov, at) => {
+                if self.jobs.queue.is_none() {
+                    self.jobs.queue = ov.queues.first().map(|q| q.name.clone());
+                }
+                self.overview = Some(*ov);
+                self.updated_at = Some(at);
+            }
+            Msg::PageLoaded(page) => {
+                if Some(&page.queue) == self.jobs.queue.as_ref()
+                    && page.source == self.jobs.source
+                    && page.offset == self.jobs.offset
+                    && page.newest_first == self.jobs.newest_first
+                {
+                    self.jobs.page = Some(page);
+                }
+            }
+            Msg::JobLoaded(result) => {
+                if let Some(d) = &mut self.detail {
+                    let same = match &result {
+                        Ok(job) => job.id == d.id,
+                        Err(_) => true,
+                    };
+                    if same {
+                        d.job = Some(result);
+                    }
+                }
+            }
+            Msg::SchedulesLoaded(s) => self.schedules = Some(s),
+            Msg::ActionFinished { label, result } => {
+                self.status = Some(mutations::outcome(&label, &result));
+                out.push(Command::RefreshNow);
+            }
+            Msg::ConnectionChanged(state) => self.conn = state,
+        }
+        self.clamp_selections();
+        let watch = self.watch();
+        if self.watch_sent.as_ref() != Some(&watch) {
+            self.watch_sent = Some(watch.clone());
+            out.push(Command::SetWatch(watch));
+        }
+        out
+    }
+
+    /// The scopes whose bindings are active now, most specific first.
+    #[must_use]
+    pub fn scopes(&self) -> Vec<Scope> {
+        match (&self.popup, &self.detail) {
+            (Some(Popup::Confirm { .. }), _) => vec![Scope::Confirm],
+            (Some(Popup::Help { .. }), _) => vec![Scope::Help],
+            (None, Some(_)) => vec![Scope::Detail, Scope::Global],
+            (None, None) => vec![self.tab.scope(), Scope::Global],
+        }
+    }
+
+    /// What the refresh task must keep fresh for the screen as it is.
+    #[must_use]
+    pub fn watch(&self) -> Watch {
+        Watch {
+            page: (self.tab == Tab::Jobs).then(|| self.job_query()).flatten(),
+            job: self.detail.as_ref().map(|d| d.id.clone()),
+            schedules: self.tab == Tab::Schedules,
+        }
+    }
+
+    #[must_use]
+    pub fn job_query(&self) -> Option<JobQuery> {
+        Some(JobQuery {
+            queue: self.jobs.queue.clone()?,
+            source: self.jobs.source,
+            offset: self.jobs.offset,
+            limit: PAGE,
+            newest_first: self.jobs.newest_first,
+        })
+    }
+
+    fn on_key(&mut self, key: KeyEvent, out: &mut Vec<Command>) {
+        if self.filtering {
+            self.on_filter_key(key);
+            return;
+        }
+        if let Some(action) = keymap::lookup(&self.scopes(), &key) {
+            self.act(action, out);
+        }
+    }
+
+    fn on_filter_key(&mut self, key: KeyEvent) {
+        match key.code {
+            KeyCode::Enter => self.filtering = false,
+            KeyCode::Esc => {
+                self.filtering = false;
+                self.filter.clear();
+            }
+            KeyCode::Backspace => {
+                self.filter.pop();
+            }
+            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.should_quit = true
+            }
+            KeyCode::Char(c) => self.filter.push(c),
+            _ => {}
+        }
+        self.nav_mut().selected = 0;
+    }
+
+    fn act(&mut self, action: Action, out: &mut Vec<Command>) {
+        match action {
+            Action::Quit => self.should_quit = true,
+            Action::Help => self.popup = Some(Popup::Help { scroll: 0 }),
+            Action::Confirm => {
+                if let Some(Popup::Confirm { mutation, .. }) = self.popup.take() {
+                    self.status = Some(Status {
+                        text: "working…".into(),
+                        tone: Tone::Info,
+                    });
+                    out.push(Command::Run(mutation));
+                }
+            }
+            Action::Deny => {
+                self.popup = None;
+                self.status = Some(Status {
+                    text: "nothing changed".into(),
+                    tone: Tone::Info,
+                });
+            }
+            Action::Back => self.back(),
+            Action::NextTab => self.go_tab((self.tab.index() + 1) % TABS.len()),
+            Action::PrevTab => self.go_tab((self.tab.index() + TABS.len() - 1) % TABS.len()),
+            Action::GoTab(i) => self.go_tab(i),
+            Action::Refresh => out.push(Command::RefreshNow),
+            Action::Filter => self.filtering = true,
+            Action::Sort => self.cycle_sort(),
+            Action::Up
+            | Action::Down
+            | Action::Top
+            | Action::Bottom
+            | Action::PageUp
+            | Action::PageDown => {
+                self.move_cursor(action);
+            }
+            Action::Open => self.open(),
+            Action::Mark => self.toggle_mark(),
+            Action::NextRegistry | Action::PrevRegistry => {
+                self.cycle_registry(action == Action::NextRegistry)
+            }
+            Action::NextQueue | Action::PrevQueue => self.cycle_queue(action == Action::NextQueue),
+            Action::ToggleOrder => {
+                self.jobs.newest_first = !self.jobs.newest_first;
+                self.reset_page();
+            }
+            _ => self.ask(action),
+        }
+    }
+
+    fn back(&mut self) {
+        if let Some(Popup::Help { .. }) = self.popup {
+            self.popup = None;
+        } else if self.detail.is_some() {
+            self.detail = None;
+        } else {
+            self.filter.clear();
+            self.nav_mut().marked.clear();
+        }
+    }
+
+    fn go_tab(&mut self, i: usize) {
+        if let Some(tab) = TABS.get(i) {
+            if *tab != self.tab {
+                self.filter.clear();
+            }
+            self.tab = *tab;
+            self.detail = None;
+        }
+    }
+
+    fn cycle_sort(&mut self) {
+        if self.tab == Tab::Jobs {
+            self.jobs.newest_first = !self.jobs.newest_first;
+            self.reset_page();
+            return;
+        }
+        let n = rows::sort_names(self.tab).len();
+        let nav = self.nav_mut();
+        nav.sort = (nav.sort + 1) % n.max(1);
+        nav.selected = 0;
+    }
+
+    fn open(&mut self) {
+        match self.tab {
+            Tab::Queues => {
+                if let Some(q) = self.visible_queues().get(self.queues.selected) {
+                    self.jobs.queue = Some(q.name.clone());
+                    self.jobs.source = JobSource::Queue;
+                    self.tab = Tab::Jobs;
+                    self.filter.clear();
+                    self.reset_page();
+                }
+            }
+            Tab::Workers => {
+                let job = self
+                    .visible_workers()
+                    .get(self.workers.selected)
+                    .and_then(|w| w.current_job.clone());
+                if let Some(id) = job {
+                    self.open_job(id);
+                }
+            }
+            Tab::Jobs => {
+                let id = self
+                    .visible_jobs()
+                    .get(self.jobs_nav.selected)
+                    .map(|j| j.id.clone());
+                if let Some(id) = id {
+                    self.open_job(id);
+                }
+            }
+            Tab::Schedules => {
+                let id = self
+                    .visible_schedules()
+                    .get(self.sched_nav.selected)
+                    .filter(|s| s.source != crate::rq::ScheduleSource::RqCron)
+                    .map(|s| s.id.clone());
+                if let Some(id) = id {
+                    self.open_job(id);
+                }
+            }
+        }
+    }
+
+    fn open_job(&mut self, id: String) {
+        self.detail = Some(DetailView {
+            id,
+            job: None,
+            scroll: 0,
+        });
+    }
+
+    fn toggle_mark(&mut self) {
+        let id = match self.tab {
+            Tab::Jobs => self
+                .visible_jobs()
+                .get(self.jobs_nav.selected)
+                .map(|j| j.id.clone()),
+            Tab::Workers => self
+                .visible_workers()
+                .get(self.workers.selected)
+                .map(|w| w.name.clone()),
+            _ => None,
+        };
+        if let Some(id) = id {
+            let nav = self.nav_mut();
+            if !nav.marked.remove(&id) {
+                nav.marked.insert(id);
+            }
+            self.move_cursor(Action::Down);
+        }
+    }
+
+    fn cycle_registry(&mut self, forward: bool) {
+        let order: Vec<JobSource> = std::iter::once(JobSource::Queue)
+            .chain(Registry::ALL.iter().map(|r| JobSource::Registry(*r)))
+            .collect();
+        let i = order
+            .iter()
+            .position(|s| *s == self.jobs.source)
+            .unwrap_or(0);
+        let n = order.len();
+        self.jobs.source = order[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }];
+        self.reset_page();
+    }
+
+    fn cycle_queue(&mut self, forward: bool) {
+        let names: Vec<String> = self
+            .overview
+            .as_ref()
+            .map(|o| o.queues.iter().map(|q| q.name.clone()).collect())
+            .unwrap_or_default();
+        if names.is_empty() {
+            return;
+        }
+        let i = self
+            .jobs
+            .queue
+            .as_ref()
+            .and_then(|q| names.iter().position(|n| n == q))
+            .unwrap_or(0);
+        let n = names.len();
+        self.jobs.queue = Some(
+            names[if forward {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            }]
+            .clone(),
+        );
+        self.reset_page();
+    }
+
+    fn reset_page(&mut self) {
+        self.jobs.offset = 0;
+        self.jobs.page = None;
+        self.jobs_nav.selected = 0;
+        self.jobs_nav.marked.clear();
+    }
+
+    pub(crate) fn nav_mut(&mut self) -> &mut TableNav {
+        match self.tab {
+            Tab::Queues => &mut self.queues,
+            Tab::Workers => &mut self.workers,
+            Tab::Jobs => &mut self.jobs_nav,
+            Tab::Schedules => &mut self.sched_nav,
+        }
+    }
+
+    fn visible_len(&self) -> usize {
+        match self.tab {
+            Tab::Queues => self.visible_queues().len(),
+            Tab::Workers => self.visible_workers().len(),
+            Tab::Jobs => self.visible_jobs().len(),
+            Tab::Schedules => self.visible_schedules().len(),
+        }
+    }
+
+    fn clamp_selections(&mut self) {
+        if self.tab == Tab::Jobs && self.jobs.page.is_none() {
+            return; // a page is loading: keep the cursor where paging put it
+        }
+        let len = self.visible_len();
+        let nav = self.nav_mut();
+        nav.selected = nav.selected.min(len.saturating_sub(1));
+    }
+
+    fn move_cursor(&mut self, action: Action) {
+        let page = self.page_rows.max(1);
+        if let Some(Popup::Help { scroll }) = &mut self.popup {
+            *scroll = scroll_by(*scroll, action, page);
+            return;
+        }
+        if let Some(d) = &mut self.detail {
+            d.scroll = scroll_by(d.scroll, action, page);
+            return;
+        }
+        let len = self.visible_len();
+        let selected = self.nav_mut().selected;
+        let last = len.saturating_sub(1);
+        let target = match action {
+            Action::Up => selected.saturating_sub(1),
+            Action::Down => selected + 1,
+            Action::Top => 0,
+            Action::Bottom => last,
+            Action::PageUp => selected.saturating_sub(page),
+            _ => selected + page,
+        };
+        // Past either end of a loaded page of jobs: fetch the neighbouring page.
+        if self.tab == Tab::Jobs && self.filter.is_empty() {
+            let total = self.jobs.page.as_ref().map_or(0, |p| p.total);
+            if target > last && len > 0 && self.jobs.offset + (len as u64) < total {
+                self.jobs.offset += PAGE;
+                self.jobs.page = None;
+                self.jobs_nav.selected = 0;
+                return;
+            }
+            if matches!(action, Action::Up | Action::PageUp)
+                && selected == 0
+                && self.jobs.offset > 0
+            {
+                self.jobs.offset = self.jobs.offset.saturating_sub(PAGE);
+                self.jobs.page = None;
+                self.jobs_nav.selected = usize::try_from(PAGE).unwrap_or(1) - 1;
+                return;
+            }
+        }
+        self.nav_mut().selected = target.min(last);
+    }
+}
+
+fn scroll_by(scroll: u16, action: Action, page: usize) -> u16 {
+    let page = u16::try_from(page).unwrap_or(u16::MAX);
+    match action {
+        Action::Up => scroll.saturating_sub(1),
+        Action::Down => scroll.saturating_add(1),
+        Action::Top => 0,
+        Action::Bottom => u16::MAX / 2,
+        Action::PageUp => scroll.saturating_sub(page),
+        _ => scroll.saturating_add(page),
+    }
+}
+
+fn unix(t: SystemTime) -> f64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}

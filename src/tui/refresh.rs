@@ -1,0 +1,301 @@
+//! The data task: owns the Redis client and the keyspace subscription, turns events into
+//! dirty flags, and re-reads only what is stale and watched, at most once per
+//! `min_interval` however many events arrive. It reconnects with backoff and never ends
+//! because Redis went away.
+
+use std::pin::Pin;
+use std::time::{Duration, SystemTime};
+
+use futures_util::{Stream, StreamExt};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
+
+use super::msg::{Command, ConnState, Msg, Mutation, Watch};
+use crate::rq::mutate::{Report, WorkerCommand};
+use crate::rq::watch::{Dirty, classify};
+use crate::rq::{KeyspaceEvents, Registry, RqClient};
+
+#[derive(Debug, Clone, Copy)]
+pub struct RefreshConfig {
+    /// Poll period when keyspace notifications are off or unknown.
+    pub poll: Duration,
+    /// Safety poll while events flow (events can be lost).
+    pub safety_poll: Duration,
+    /// At most one re-read per this period, whatever the event rate.
+    pub min_interval: Duration,
+    /// Wait this long after the first event of a burst before reading.
+    pub debounce: Duration,
+}
+
+impl Default for RefreshConfig {
+    fn default() -> Self {
+        Self {
+            poll: Duration::from_secs(2),
+            safety_poll: Duration::from_secs(15),
+            min_interval: Duration::from_millis(500),
+            debounce: Duration::from_millis(100),
+        }
+    }
+}
+
+type Events = Pin<Box<dyn Stream<Item = String> + Send>>;
+
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+
+struct State {
+    watch: Watch,
+    dirty: Dirty,
+    dirty_since: Option<Instant>,
+    last_fetch: Option<Instant>,
+    events: Option<Events>,
+    /// Notifications are on, so a subscription is wanted.
+    events_wanted: bool,
+    subscribe_at: Option<Instant>,
+    failures: u32,
+    retry_at: Option<Instant>,
+    next_poll: Instant,
+    /// The connection state last sent to the app.
+    shown: Option<ConnState>,
+}
+
+impl State {
+    fn mark(&mut self, d: Dirty) {
+        if d.is_clean() {
+            return;
+        }
+        if self.dirty.is_clean() {
+            self.dirty_since = Some(Instant::now());
+        }
+        self.dirty.merge(d);
+    }
+
+    /// When the next re-read may run.
+    fn due(&self, cfg: &RefreshConfig) -> Option<Instant> {
+        if self.dirty.is_clean() {
+            return None;
+        }
+        let mut at = self.dirty_since.unwrap_or_else(Instant::now) + cfg.debounce;
+        if let Some(last) = self.last_fetch {
+            at = at.max(last + cfg.min_interval);
+        }
+        if let Some(retry) = self.retry_at {
+            at = at.max(retry);
+        }
+        Some(at)
+    }
+}
+
+/// Runs until the command channel closes.
+pub async fn run(
+    mut client: RqClient,
+    mut commands: mpsc::Receiver<Command>,
+    msgs: mpsc::Sender<Msg>,
+    cfg: RefreshConfig,
+) {
+    let mut st = State {
+        watch: Watch::default(),
+        dirty: Dirty::all(),
+        dirty_since: Some(Instant::now()),
+        last_fetch: None,
+        events: None,
+        events_wanted: false,
+        subscribe_at: None,
+        failures: 0,
+        retry_at: None,
+        next_poll: Instant::now() + cfg.poll,
+        shown: None,
+    };
+    loop {
+        let due = st.due(&cfg);
+        tokio::select! {
+            cmd = commands.recv() => {
+                let Some(cmd) = cmd else { return };
+                match cmd {
+                    Command::SetWatch(w) => {
+                        let mut d = Dirty::default();
+                        d.jobs = w.page.is_some() && w.page != st.watch.page;
+                        d.schedules = w.schedules && !st.watch.schedules;
+                        if w.job.is_some() && w.job != st.watch.job {
+                            d.job.clone_from(&w.job);
+                        }
+                        st.watch = w;
+                        st.mark(d);
+                    }
+                    Command::RefreshNow => st.mark(Dirty::all()),
+                    Command::Run(m) => {
+                        let (label, result) = mutate(&mut client, m).await;
+                        if msgs.send(Msg::ActionFinished { label, result }).await.is_err() {
+                            return;
+                        }
+                        st.mark(Dirty::all());
+                    }
+                }
+            }
+            ev = next_event(&mut st.events) => match ev {
+                Some(channel) => st.mark(classify(&channel)),
+                None => {
+                    // The subscription connection ended: resubscribe, and resync then.
+                    st.events = None;
+                    st.subscribe_at = Some(Instant::now() + backoff(st.failures + 1));
+                }
+            },
+            () = sleep_until(due.unwrap_or_else(far_future)), if due.is_some() => {
+                st.last_fetch = Some(Instant::now());
+                let d = std::mem::take(&mut st.dirty);
+                match fetch(&mut client, &st.watch, &d, &msgs).await {
+                    Ok(events_on) => {
+                        st.failures = 0;
+                        st.retry_at = None;
+                        if let Some(on) = events_on {
+                            st.events_wanted = on;
+                        }
+                        if st.events_wanted && st.events.is_none() && st.subscribe_at.is_none() {
+                            st.subscribe_at = Some(Instant::now());
+                        }
+                        let state = conn_state(&st, &cfg);
+                        announce(&mut st, &msgs, state).await;
+                    }
+                    Err(e) => {
+                        st.failures += 1;
+                        st.retry_at = Some(Instant::now() + backoff(st.failures));
+                        st.mark(Dirty::all());
+                        st.events = None;
+                        let state = ConnState::Reconnecting { attempt: st.failures, error: e };
+                        announce(&mut st, &msgs, state).await;
+                    }
+                }
+            }
+            () = sleep_until(st.subscribe_at.unwrap_or_else(far_future)), if st.subscribe_at.is_some() => {
+                st.subscribe_at = None;
+                match client.subscribe().await {
+                    Ok(stream) => {
+                        st.events = Some(Box::pin(stream));
+                        st.mark(Dirty::all()); // events may have been missed meanwhile
+                    }
+                    Err(_) => st.subscribe_at = Some(Instant::now() + backoff(st.failures + 2)),
+                }
+                let state = conn_state(&st, &cfg);
+                announce(&mut st, &msgs, state).await;
+            }
+            () = sleep_until(st.next_poll) => {
+                let every = if st.events.is_some() { cfg.safety_poll } else { cfg.poll };
+                st.next_poll = Instant::now() + every;
+                st.mark(Dirty::all());
+            }
+        }
+    }
+}
+
+/// Tells the app about a connection state it does not show yet.
+async fn announce(st: &mut State, msgs: &mpsc::Sender<Msg>, state: ConnState) {
+    if st.shown.as_ref() != Some(&state) {
+        st.shown = Some(state.clone());
+        let _ = msgs.send(Msg::ConnectionChanged(state)).await;
+    }
+}
+
+fn conn_state(st: &State, cfg: &RefreshConfig) -> ConnState {
+    if st.events.is_some() {
+        ConnState::Live
+    } else if st.events_wanted {
+        ConnState::Polling {
+            every: cfg.poll,
+            why: "subscribing to keyspace events…".into(),
+        }
+    } else {
+        ConnState::Polling {
+            every: cfg.poll,
+            why: "keyspace notifications are off".into(),
+        }
+    }
+}
+
+async fn next_event(events: &mut Option<Events>) -> Option<String> {
+    match events {
+        Some(stream) => stream.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(86_400)
+}
+
+fn backoff(failures: u32) -> Duration {
+    let secs = 1u64 << failures.saturating_sub(1).min(4);
+    Duration::from_secs(secs).min(MAX_BACKOFF)
+}
+
+/// Re-reads the stale, watched parts and sends them. Returns whether keyspace events are
+/// on, when the overview was read.
+async fn fetch(
+    client: &mut RqClient,
+    watch: &Watch,
+    d: &Dirty,
+    msgs: &mpsc::Sender<Msg>,
+) -> Result<Option<bool>, String> {
+    let mut events_on = None;
+    if d.overview {
+        let ov = client.overview().await.map_err(|e| e.to_string())?;
+        events_on = Some(matches!(
+            ov.redis.keyspace_events,
+            KeyspaceEvents::On { .. }
+        ));
+        let _ = msgs
+            .send(Msg::OverviewLoaded(Box::new(ov), SystemTime::now()))
+            .await;
+    }
+    if let Some(q) = &watch.page {
+        if d.jobs || d.job.is_some() {
+            let page = client.jobs(q).await.map_err(|e| e.to_string())?;
+            let _ = msgs.send(Msg::PageLoaded(page)).await;
+        }
+    }
+    if let Some(id) = &watch.job {
+        if d.jobs || d.job.as_ref() == Some(id) || d.overview {
+            let job = match client.job(id).await {
+                Ok(j) => Ok(Box::new(j)),
+                Err(e) if e.is_transient() => return Err(e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            let _ = msgs.send(Msg::JobLoaded(job)).await;
+        }
+    }
+    if watch.schedules && (d.schedules || d.overview) {
+        let s = client.schedules(500).await.map_err(|e| e.to_string())?;
+        let _ = msgs.send(Msg::SchedulesLoaded(s)).await;
+    }
+    Ok(events_on)
+}
+
+/// Runs a confirmed change through the same library functions rqctl uses.
+async fn mutate(client: &mut RqClient, m: Mutation) -> (String, Result<Vec<Report>, String>) {
+    let one = |r: crate::rq::Result<Report>| r.map(|r| vec![r]);
+    let (label, result) = match m {
+        Mutation::Requeue(ids) => (
+            "requeue",
+            one(client.requeue_jobs(&ids, false, false).await),
+        ),
+        Mutation::RequeueAllFailed(q) => (
+            "requeue failed",
+            client
+                .requeue_all(Registry::Failed, &[q], false, false)
+                .await,
+        ),
+        Mutation::Delete(ids) => ("delete", one(client.delete_jobs(&ids, false, false).await)),
+        Mutation::Cancel(ids) => ("cancel", one(client.cancel_jobs(&ids, false, false).await)),
+        Mutation::EnqueueNow(ids) => ("enqueue now", one(client.enqueue_now(&ids, false).await)),
+        Mutation::Empty(q) => ("empty", one(client.empty_queue(&q, false).await)),
+        Mutation::StopJob(id) => ("stop job", one(client.stop_job(&id, false).await)),
+        Mutation::Worker(names, cmd) => (
+            match cmd {
+                WorkerCommand::Shutdown => "shutdown",
+                WorkerCommand::KillHorse => "kill-horse",
+            },
+            one(client.worker_command(&names, cmd, false).await),
+        ),
+        Mutation::Suspend => ("suspend", client.suspend(None).await.map(|()| Vec::new())),
+        Mutation::Resume => ("resume", client.resume().await.map(|_| Vec::new())),
+    };
+    (label.to_string(), result.map_err(|e| e.to_string()))
+}

@@ -1,0 +1,174 @@
+//! Drawing. Views read the app state and build widgets; they do no I/O and take `now` as a
+//! parameter so that snapshots are deterministic.
+
+mod detail;
+mod jobs;
+mod popup;
+mod queues;
+mod schedules;
+#[cfg(test)]
+mod tests;
+mod widgets;
+mod workers;
+
+use std::time::SystemTime;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::app::{App, Popup, TABS, Tab};
+use super::keymap;
+use super::msg::ConnState;
+use super::theme::Theme;
+use crate::present;
+
+/// Below this the layout cannot show a table: say so instead of garbling.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 15;
+
+/// Draws the whole screen.
+pub fn render(frame: &mut Frame, app: &mut App, theme: &Theme, now: SystemTime) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "terminal too small: {}x{} (rqtop needs {MIN_WIDTH}x{MIN_HEIGHT})",
+            area.width, area.height
+        );
+        frame.render_widget(
+            Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let [header, tabs, body, status, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_header(frame, header, app, theme, now);
+    render_tabs(frame, tabs, app, theme);
+    // Rows a page key moves: the body minus borders and the table header.
+    app.page_rows = usize::from(body.height.saturating_sub(4)).max(1);
+    if app.detail.is_some() {
+        detail::render(frame, body, app, theme, now);
+    } else {
+        match app.tab {
+            Tab::Queues => queues::render(frame, body, app, theme, now),
+            Tab::Workers => workers::render(frame, body, app, theme, now),
+            Tab::Jobs => jobs::render(frame, body, app, theme, now),
+            Tab::Schedules => schedules::render(frame, body, app, theme, now),
+        }
+    }
+    render_status(frame, status, app, theme);
+    render_hints(frame, hints, app, theme);
+    match &app.popup {
+        Some(Popup::Help { scroll }) => popup::help(frame, body, *scroll, theme),
+        Some(Popup::Confirm { text, .. }) => popup::confirm(frame, body, text, theme),
+        None => {}
+    }
+}
+
+fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: SystemTime) {
+    let conn = match &app.conn {
+        ConnState::Connecting => "connecting…".to_string(),
+        ConnState::Live => "● live".to_string(),
+        ConnState::Polling { every, .. } => {
+            format!("○ polling {}", humantime::format_duration(*every))
+        }
+        ConnState::Reconnecting { attempt, .. } => format!("⟳ reconnecting (attempt {attempt})"),
+    };
+    let updated = app
+        .updated_at
+        .map(|t| {
+            format!(
+                "updated {}",
+                present::ago(Some(crate::rq::Timestamp(t)), now)
+            )
+        })
+        .unwrap_or_default();
+    let mut spans = vec![
+        Span::raw(" rqtop "),
+        Span::raw("│ "),
+        Span::raw(app.target.clone()),
+        Span::raw(" │ "),
+        Span::raw(conn),
+    ];
+    if !updated.is_empty() {
+        spans.push(Span::raw(format!(" │ {updated}")));
+    }
+    if app.overview.as_ref().is_some_and(|o| o.suspended) {
+        spans.push(Span::raw(" │ SUSPENDED"));
+    }
+    if app.read_only {
+        spans.push(Span::raw(" │ read-only"));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.header), area);
+}
+
+fn render_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut spans = Vec::new();
+    for (i, tab) in TABS.iter().enumerate() {
+        let count = match (tab, &app.overview) {
+            (Tab::Queues, Some(o)) => format!(" ({})", o.queues.len()),
+            (Tab::Workers, Some(o)) => format!(" ({})", o.workers.len()),
+            _ => String::new(),
+        };
+        let style = if *tab == app.tab {
+            theme.tab_active
+        } else {
+            theme.tab
+        };
+        spans.push(Span::styled(
+            format!(" {} {}{count} ", i + 1, tab.title()),
+            style,
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn render_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let line = if app.filtering {
+        Line::from(vec![
+            Span::styled("/", theme.key),
+            Span::raw(format!("{}▏", app.filter)),
+            Span::styled("  Enter keep · Esc clear", theme.muted),
+        ])
+    } else if let ConnState::Reconnecting { error, .. } = &app.conn {
+        Line::from(Span::styled(
+            format!(" Redis unreachable: {error}; showing the last data"),
+            theme.bad,
+        ))
+    } else if let Some(s) = &app.status {
+        Line::from(Span::styled(format!(" {}", s.text), theme.tone(s.tone)))
+    } else if !app.filter.is_empty() {
+        Line::from(Span::styled(
+            format!(" filter: {} (Esc clears)", app.filter),
+            theme.muted,
+        ))
+    } else if let ConnState::Polling { why, .. } = &app.conn {
+        Line::from(Span::styled(
+            format!(" {why}: polling (rqtop --enable-events turns them on)"),
+            theme.muted,
+        ))
+    } else {
+        Line::default()
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn render_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut spans = Vec::new();
+    // `?` first: when the line is cut at the right edge, the way to every key stays visible.
+    let mut hints = keymap::hints(&app.scopes());
+    hints.sort_by_key(|(key, _)| *key != "?");
+    for (key, hint) in hints {
+        spans.push(Span::styled(format!(" {key}"), theme.key));
+        spans.push(Span::raw(format!(" {hint} ")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,156 @@
+//! The Jobs tab: one page of a queue or registry, with the registry strip above it.
+
+use std::time::SystemTime;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
+
+use super::widgets::{self, block, empty, row_style, selection};
+use crate::present::{self, thousands};
+use crate::rq::{JobSource, JobSummary, Registry};
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: SystemTime) {
+    let [strip, table_area] =
+        Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    render_strip(frame, strip, app, theme);
+    let Some(queue) = &app.jobs.queue else {
+        frame.render_widget(block(" Jobs ", theme), table_area);
+        empty(frame, table_area, "no queue to show", theme);
+        return;
+    };
+    let order = if app.jobs.newest_first {
+        "newest first"
+    } else {
+        "oldest first"
+    };
+    let range = match &app.jobs.page {
+        Some(p) if !p.jobs.is_empty() => format!(
+            "{}-{} of {}",
+            thousands(p.offset + 1),
+            thousands(p.offset + p.jobs.len() as u64),
+            thousands(p.total)
+        ),
+        Some(p) => format!("0 of {}", thousands(p.total)),
+        None => "loading…".into(),
+    };
+    let marked = app.jobs_nav.marked.len();
+    let mut title = format!(" {} @ {queue} · {order} · {range} ", app.jobs.source);
+    if marked > 0 {
+        title.push_str(&format!("· {marked} marked "));
+    }
+    let b = block(title, theme);
+    let rows = app.visible_jobs();
+    if rows.is_empty() {
+        frame.render_widget(b, table_area);
+        let text = match (&app.jobs.page, app.filter.is_empty()) {
+            (None, _) => "loading…".to_string(),
+            (Some(_), true) => format!("no {} jobs in {queue}", app.jobs.source),
+            (Some(_), false) => "no job on this page matches the filter".to_string(),
+        };
+        empty(frame, table_area, &text, theme);
+        return;
+    }
+    let id_width = if area.width >= 120 { 36 } else { 14 };
+    let widths = [
+        Constraint::Length(id_width),
+        Constraint::Length(9),
+        Constraint::Fill(2),
+        Constraint::Length(9),
+        Constraint::Fill(3),
+    ];
+    let header = ["ID", "STATUS", "FUNCTION", "AGE", "ERROR / DESCRIPTION"];
+    let table_rows: Vec<Row> = rows
+        .iter()
+        .map(|j| job_row(j, app.jobs_nav.marked.contains(&j.id), theme, now))
+        .collect();
+    let table = Table::new(table_rows, widths)
+        .header(widgets::header(&header, &[], theme))
+        .block(b)
+        .row_highlight_style(theme.selected);
+    let mut state = selection(app.jobs_nav.selected, rows.len());
+    frame.render_stateful_widget(table, table_area, &mut state);
+}
+
+fn job_row<'a>(j: &JobSummary, marked: bool, theme: &Theme, now: SystemTime) -> Row<'a> {
+    let status = j
+        .status
+        .as_ref()
+        .map_or_else(|| "MISSING".to_string(), ToString::to_string);
+    let when = j
+        .ended_at
+        .or(j.started_at)
+        .or(j.enqueued_at)
+        .or(j.created_at);
+    let tail = if j.missing {
+        "job hash is gone (dangling id)".to_string()
+    } else {
+        j.error
+            .clone()
+            .or_else(|| j.description.clone())
+            .unwrap_or_default()
+    };
+    Row::new(vec![
+        Cell::from(format!("{}{}", if marked { "*" } else { "" }, j.id)),
+        Cell::from(status.clone()).style(theme.status(&status)),
+        Cell::from(j.func_name.clone().unwrap_or_else(|| "-".into())),
+        Cell::from(present::age(when, now)),
+        Cell::from(tail).style(if j.error.is_some() || j.missing {
+            theme.bad
+        } else {
+            theme.muted
+        }),
+    ])
+    .style(row_style(marked, theme))
+}
+
+/// `queued 3 │ started 1 │ failed 2 …` for the current queue, the current source highlighted.
+fn render_strip(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let q = app.overview.as_ref().and_then(|o| {
+        o.queues
+            .iter()
+            .find(|q| Some(&q.name) == app.jobs.queue.as_ref())
+    });
+    // Full names where they fit; short ones keep all seven visible at 80 columns.
+    let wide = area.width >= 100;
+    let mut spans = vec![Span::raw(" ")];
+    let sources = std::iter::once(JobSource::Queue)
+        .chain(Registry::ALL.iter().map(|r| JobSource::Registry(*r)));
+    for (i, source) in sources.enumerate() {
+        let count = q.map(|q| match source {
+            JobSource::Queue => q.queued,
+            JobSource::Registry(r) => q.count(r),
+        });
+        if i > 0 {
+            spans.push(Span::styled(if wide { " │ " } else { " " }, theme.muted));
+        }
+        let name = if wide {
+            source.to_string()
+        } else {
+            short(source).to_string()
+        };
+        let text = format!("{name} {}", count.map(thousands).unwrap_or_default());
+        let style = if source == app.jobs.source {
+            theme.tab_active
+        } else {
+            theme.tab
+        };
+        spans.push(Span::styled(text, style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn short(source: JobSource) -> &'static str {
+    match source {
+        JobSource::Queue => "queued",
+        JobSource::Registry(Registry::Started) => "started",
+        JobSource::Registry(Registry::Deferred) => "defer",
+        JobSource::Registry(Registry::Finished) => "finish",
+        JobSource::Registry(Registry::Failed) => "failed",
+        JobSource::Registry(Registry::Scheduled) => "sched",
+        JobSource::Registry(Registry::Canceled) => "cancel",
+    }
+}

@@ -1,0 +1,177 @@
+//! The Queues tab: every queue with its counts, and the selected queue's history.
+
+use std::time::SystemTime;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table};
+
+use super::widgets::{self, block, empty, selection};
+use crate::present::{self, thousands};
+use crate::tui::app::App;
+use crate::tui::app::Tab;
+use crate::tui::app::rows::sort_names;
+use crate::tui::history::spark;
+use crate::tui::theme::Theme;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: SystemTime) {
+    let panel = if area.height >= 16 { 7 } else { 0 };
+    let [table_area, panel_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(panel)]).areas(area);
+    let rows = app.visible_queues();
+    let title = format!(
+        " Queues · sort: {} ",
+        sort_names(Tab::Queues)[app.queues.sort % 4]
+    );
+    let b = block(title, theme);
+    if app.overview.is_none() {
+        frame.render_widget(b, table_area);
+        empty(frame, table_area, "loading…", theme);
+        return;
+    }
+    if rows.is_empty() {
+        frame.render_widget(b, table_area);
+        let text = if app.filter.is_empty() {
+            "no queues: rq:queues is empty"
+        } else {
+            "no queue matches the filter"
+        };
+        empty(frame, table_area, text, theme);
+        return;
+    }
+    let wide = area.width >= 100;
+    let mut header = vec![
+        "QUEUE", "QUEUED", "STARTED", "FAILED", "FINISHED", "DEFER", "SCHED", "CANC", "WKR",
+        "OLDEST",
+    ];
+    let mut widths = vec![
+        Constraint::Fill(1),
+        Constraint::Length(9),
+        Constraint::Length(7),
+        Constraint::Length(7),
+        Constraint::Length(8),
+        Constraint::Length(6),
+        Constraint::Length(6),
+        Constraint::Length(5),
+        Constraint::Length(4),
+        Constraint::Length(7),
+    ];
+    if wide {
+        header.push("TREND");
+        widths.push(Constraint::Length(20));
+    }
+    let num = |n: u64| Cell::from(Line::from(thousands(n)).right_aligned());
+    let table_rows: Vec<Row> = rows
+        .iter()
+        .map(|q| {
+            let mut cells = vec![
+                Cell::from(q.name.clone()),
+                num(q.queued),
+                num(q.started),
+                Cell::from(Line::from(thousands(q.failed)).right_aligned())
+                    .style(if q.failed > 0 { theme.bad } else { theme.muted }),
+                num(q.finished),
+                num(q.deferred),
+                num(q.scheduled),
+                num(q.canceled),
+                num(q.workers),
+                Cell::from(Line::from(present::age(q.oldest_queued_at, now)).right_aligned()),
+            ];
+            if wide {
+                let depth: Vec<u64> = app
+                    .history
+                    .samples(&q.name)
+                    .iter()
+                    .map(|s| s.queued)
+                    .collect();
+                cells.push(Cell::from(spark(&depth, 20)).style(theme.title));
+            }
+            let row = Row::new(cells);
+            if q.problem.is_some() {
+                row.style(theme.warn)
+            } else {
+                row
+            }
+        })
+        .collect();
+    let table = Table::new(table_rows, widths)
+        .header(widgets::header(
+            &header,
+            &[
+                "QUEUED", "STARTED", "FAILED", "FINISHED", "DEFER", "SCHED", "CANC", "WKR",
+                "OLDEST",
+            ],
+            theme,
+        ))
+        .block(b)
+        .row_highlight_style(theme.selected);
+    let mut state = selection(app.queues.selected, rows.len());
+    frame.render_stateful_widget(table, table_area, &mut state);
+    if panel > 0 {
+        if let Some(q) = rows.get(app.queues.selected) {
+            render_panel(frame, panel_area, app, &q.name, theme);
+        }
+    }
+}
+
+/// Depth and throughput of the selected queue, from what rqtop has seen.
+fn render_panel(frame: &mut Frame, area: Rect, app: &App, queue: &str, theme: &Theme) {
+    let samples = app.history.samples(queue);
+    let eta = match app.history.drain_eta(queue) {
+        Some(secs) => format!("drains in ~{}", present::span(secs)),
+        None if samples.last().is_some_and(|s| s.queued == 0) => "empty".to_string(),
+        None => "not draining".to_string(),
+    };
+    let problem = app
+        .overview
+        .as_ref()
+        .and_then(|o| o.queues.iter().find(|q| q.name == queue))
+        .and_then(|q| q.problem.clone());
+    let title = match problem {
+        Some(p) => format!(" {queue} · {p} "),
+        None => format!(" {queue} · {eta} "),
+    };
+    let b = block(title, theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(inner);
+    let [l_label, l_spark] =
+        Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(left);
+    let [r_label, r_fin, r_fail] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+    ])
+    .areas(right);
+    let width = usize::from(left.width);
+    let tail = |v: Vec<u64>| v[v.len().saturating_sub(width)..].to_vec();
+    let depth = tail(samples.iter().map(|s| s.queued).collect());
+    let fin = tail(samples.iter().map(|s| s.finished).collect());
+    let fail = tail(samples.iter().map(|s| s.failed).collect());
+    let (f_sum, x_sum): (u64, u64) = (fin.iter().sum(), fail.iter().sum());
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled("depth ", theme.muted),
+            Span::raw(depth.last().map_or("-".into(), |d| thousands(*d))),
+        ])),
+        l_label,
+    );
+    frame.render_widget(
+        Sparkline::default().data(&depth).style(theme.title),
+        l_spark,
+    );
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled("finished ", theme.muted),
+            Span::styled(thousands(f_sum), theme.good),
+            Span::styled("  failed ", theme.muted),
+            Span::styled(thousands(x_sum), theme.bad),
+            Span::styled(format!("  (last {}s)", fin.len()), theme.muted),
+        ])),
+        r_label,
+    );
+    frame.render_widget(Sparkline::default().data(&fin).style(theme.good), r_fin);
+    frame.render_widget(Sparkline::default().data(&fail).style(theme.bad), r_fail);
+}

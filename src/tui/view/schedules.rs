@@ -1,0 +1,97 @@
+//! The Schedules tab: one timeline of what runs next.
+
+use std::time::SystemTime;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::widgets::{Cell, Row, Table};
+
+use super::widgets::{block, empty, selection};
+use crate::present;
+use crate::rq::ScheduleSource;
+use crate::tui::app::App;
+use crate::tui::app::Tab;
+use crate::tui::app::rows::sort_names;
+use crate::tui::theme::Theme;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: SystemTime) {
+    let rows = app.visible_schedules();
+    let mut title = format!(
+        " Schedules · sort: {} ",
+        sort_names(Tab::Schedules)[app.sched_nav.sort % 3]
+    );
+    if app.schedules.as_ref().is_some_and(|s| s.truncated) {
+        title.push_str("· first 500 ");
+    }
+    let b = block(title, theme);
+    if rows.is_empty() {
+        frame.render_widget(b, area);
+        let text = match (&app.schedules, app.filter.is_empty()) {
+            (None, _) => "loading…",
+            (Some(_), true) => "nothing scheduled",
+            (Some(_), false) => "no entry matches the filter",
+        };
+        empty(frame, area, text, theme);
+        return;
+    }
+    let widths = [
+        Constraint::Length(10),
+        Constraint::Length(12),
+        Constraint::Length(9),
+        Constraint::Fill(2),
+        Constraint::Fill(2),
+        Constraint::Length(10),
+        Constraint::Length(6),
+    ];
+    let header = [
+        "NEXT RUN", "SOURCE", "QUEUE", "ID", "FUNCTION", "EVERY", "REPEAT",
+    ];
+    let table_rows: Vec<Row> = rows
+        .iter()
+        .map(|e| {
+            let every = match (&e.cron, e.interval) {
+                (Some(c), _) => c.clone(),
+                (None, Some(i)) => present::span(i),
+                (None, None) => "once".into(),
+            };
+            let next = e.next_run.map(|t| -t.age_secs(now));
+            let next_text = match next {
+                Some(s) if s < 0.0 => format!("due {}", present::span(-s)),
+                Some(s) => format!("in {}", present::span(s)),
+                None => "-".into(),
+            };
+            Row::new(vec![
+                Cell::from(next_text).style(if next.is_some_and(|s| s < 0.0) {
+                    theme.warn
+                } else {
+                    ratatui::style::Style::new()
+                }),
+                Cell::from(match e.source {
+                    ScheduleSource::Scheduled => "scheduled",
+                    ScheduleSource::RqCron => "rq cron",
+                    ScheduleSource::RqScheduler => "rq-scheduler",
+                }),
+                Cell::from(e.queue.clone().unwrap_or_else(|| "-".into())),
+                Cell::from(if e.missing {
+                    format!("{} (gone)", e.id)
+                } else {
+                    e.id.clone()
+                })
+                .style(if e.missing {
+                    theme.bad
+                } else {
+                    ratatui::style::Style::new()
+                }),
+                Cell::from(e.func_name.clone().unwrap_or_else(|| "-".into())),
+                Cell::from(every),
+                Cell::from(e.repeat.map_or_else(|| "-".into(), |r| r.to_string())),
+            ])
+        })
+        .collect();
+    let table = Table::new(table_rows, widths)
+        .header(Row::new(header).style(theme.muted))
+        .block(b)
+        .row_highlight_style(theme.selected);
+    let mut state = selection(app.sched_nav.selected, rows.len());
+    frame.render_stateful_widget(table, area, &mut state);
+}

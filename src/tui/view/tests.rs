@@ -1,0 +1,197 @@
+//! Every screen as a snapshot on ratatui's TestBackend (80x24 unless the test is about size),
+//! plus direct buffer checks for what only colour shows.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use crate::rq::{JobPage, JobSource};
+use crate::tui::app::App;
+use crate::tui::fixtures;
+use crate::tui::msg::{ConnState, Msg};
+use crate::tui::theme::Theme;
+
+fn draw(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| super::render(f, app, &Theme::color(), fixtures::now()))
+        .unwrap();
+    t
+}
+
+fn key(app: &mut App, c: char) {
+    app.update(
+        Msg::KeyPressed(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        fixtures::now(),
+    );
+}
+
+fn loaded() -> App {
+    let mut app = App::new("redis://:***@127.0.0.1:6379/0", false);
+    app.update(Msg::ConnectionChanged(ConnState::Live), fixtures::now());
+    app.update(
+        Msg::OverviewLoaded(Box::new(fixtures::overview()), fixtures::now()),
+        fixtures::now(),
+    );
+    for _ in 0..3 {
+        app.update(Msg::Ticked, fixtures::now());
+    }
+    app
+}
+
+#[test]
+fn queues_tab() {
+    let mut app = loaded();
+    insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
+}
+
+#[test]
+fn queues_tab_wide_has_trend_column() {
+    let mut app = loaded();
+    insta::assert_snapshot!(draw(&mut app, 120, 24).backend());
+}
+
+#[test]
+fn workers_tab_marks_stale_heartbeats() {
+    let mut app = loaded();
+    key(&mut app, '2');
+    insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
+}
+
+#[test]
+fn jobs_tab() {
+    let mut app = loaded();
+    key(&mut app, '3');
+    key(&mut app, 'l'); // → failed is three steps right; stay on the queue but show a page
+    app.jobs.source = JobSource::Queue;
+    app.jobs.offset = 0;
+    let page = JobPage {
+        queue: "default".into(),
+        source: JobSource::Queue,
+        total: 1204,
+        offset: 0,
+        newest_first: false,
+        jobs: (0..3)
+            .map(|i| fixtures::job_row(&format!("job-{i}")))
+            .collect(),
+    };
+    app.update(Msg::PageLoaded(page), fixtures::now());
+    app.detail = None;
+    insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
+}
+
+#[test]
+fn schedules_tab() {
+    let mut app = loaded();
+    key(&mut app, '4');
+    app.update(Msg::SchedulesLoaded(fixtures::schedules()), fixtures::now());
+    insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
+}
+
+#[test]
+fn job_detail() {
+    let mut app = loaded();
+    key(&mut app, '2');
+    app.update(
+        Msg::KeyPressed(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        fixtures::now(),
+    );
+    app.update(
+        Msg::JobLoaded(Ok(Box::new(fixtures::job()))),
+        fixtures::now(),
+    );
+    insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
+}
+
+#[test]
+fn help_popup() {
+    let mut app = loaded();
+    key(&mut app, '?');
+    insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
+}
+
+#[test]
+fn confirm_popup() {
+    let mut app = loaded();
+    key(&mut app, 'E');
+    insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
+}
+
+#[test]
+fn empty_server() {
+    let mut app = App::new("redis://127.0.0.1:6379/0", false);
+    let mut ov = fixtures::overview();
+    ov.queues.clear();
+    ov.workers.clear();
+    app.update(
+        Msg::ConnectionChanged(ConnState::Polling {
+            every: std::time::Duration::from_secs(2),
+            why: "keyspace notifications are off".into(),
+        }),
+        fixtures::now(),
+    );
+    app.update(
+        Msg::OverviewLoaded(Box::new(ov), fixtures::now()),
+        fixtures::now(),
+    );
+    insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
+}
+
+#[test]
+fn disconnected_keeps_the_last_data() {
+    let mut app = loaded();
+    app.update(
+        Msg::ConnectionChanged(ConnState::Reconnecting {
+            attempt: 3,
+            error: "Connection refused (os error 111)".into(),
+        }),
+        fixtures::now(),
+    );
+    insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
+}
+
+#[test]
+fn too_small() {
+    let mut app = loaded();
+    insta::assert_snapshot!(draw(&mut app, 50, 10).backend());
+}
+
+#[test]
+fn selection_and_failures_are_coloured() {
+    let mut app = loaded();
+    let t = draw(&mut app, 80, 24);
+    let buf = t.backend().buffer();
+    // Row 3 is the table header, row 4 the first (selected) queue.
+    assert_eq!(
+        buf[(2, 4)].bg,
+        ratatui::style::Color::DarkGray,
+        "selected row highlighted"
+    );
+    let failed_cell = (0..80)
+        .map(|x| &buf[(x, 4)])
+        .find(|c| c.symbol() == "7")
+        .unwrap();
+    assert_eq!(
+        failed_cell.fg,
+        ratatui::style::Color::Red,
+        "failed count in red"
+    );
+}
+
+#[test]
+fn no_color_theme_has_no_colours() {
+    let mut app = loaded();
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| super::render(f, &mut app, &Theme::mono(), fixtures::now()))
+        .unwrap();
+    let buf = t.backend().buffer();
+    for y in 0..24 {
+        for x in 0..80 {
+            let c = &buf[(x, y)];
+            assert_eq!(
+                (c.fg, c.bg),
+                (ratatui::style::Color::Reset, ratatui::style::Color::Reset),
+                "colour at {x},{y}"
+            );
+        }
+    }
+}

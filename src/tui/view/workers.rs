@@ -1,0 +1,140 @@
+//! The Workers tab.
+
+use std::time::SystemTime;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Row, Table};
+
+use super::widgets::{self, block, empty, row_style, selection};
+use crate::present::{self, thousands};
+use crate::rq::{Liveness, WorkerInfo};
+use crate::tui::app::App;
+use crate::tui::app::Tab;
+use crate::tui::app::rows::sort_names;
+use crate::tui::theme::Theme;
+
+/// RQ refreshes an idle worker's heartbeat every ~405 s and a busy one's every 30 s.
+const STALE_IDLE_SECS: f64 = 480.0;
+const STALE_BUSY_SECS: f64 = 90.0;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: SystemTime) {
+    let rows = app.visible_workers();
+    let marked = app.workers.marked.len();
+    let mut title = format!(
+        " Workers · sort: {} ",
+        sort_names(Tab::Workers)[app.workers.sort % 4]
+    );
+    if marked > 0 {
+        title.push_str(&format!("· {marked} marked "));
+    }
+    let b = block(title, theme);
+    if rows.is_empty() {
+        frame.render_widget(b, area);
+        let text = match (&app.overview, app.filter.is_empty()) {
+            (None, _) => "loading…",
+            (Some(_), true) => "no workers registered",
+            (Some(_), false) => "no worker matches the filter",
+        };
+        empty(frame, area, text, theme);
+        return;
+    }
+    // Host/pid only where it fits; 80 columns keep what an operator scans first.
+    let wide = area.width >= 110;
+    let mut widths = vec![
+        Constraint::Fill(2),
+        Constraint::Length(9),
+        Constraint::Fill(2),
+        Constraint::Length(7),
+        Constraint::Fill(1),
+    ];
+    let mut header = vec!["WORKER", "STATE", "JOB", "FOR", "QUEUES"];
+    if wide {
+        widths.push(Constraint::Fill(1));
+        header.push("HOST/PID");
+    }
+    widths.extend([
+        Constraint::Length(8),
+        Constraint::Length(6),
+        Constraint::Length(5),
+    ]);
+    header.extend(["BEAT", "OK", "FAIL"]);
+    let table_rows: Vec<Row> = rows
+        .iter()
+        .map(|w| worker_row(w, app.workers.marked.contains(&w.name), wide, theme, now))
+        .collect();
+    let table = Table::new(table_rows, widths)
+        .header(widgets::header(
+            &header,
+            &["FOR", "BEAT", "OK", "FAIL"],
+            theme,
+        ))
+        .block(b)
+        .row_highlight_style(theme.selected);
+    let mut state = selection(app.workers.selected, rows.len());
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+fn worker_row<'a>(
+    w: &WorkerInfo,
+    marked: bool,
+    wide: bool,
+    theme: &Theme,
+    now: SystemTime,
+) -> Row<'a> {
+    let state = match w.liveness {
+        Liveness::Alive => w.state.clone(),
+        Liveness::Stopping => "stopping".to_string(),
+        Liveness::Dead => "dead".to_string(),
+    };
+    let beat_age = w.last_heartbeat.map(|t| t.age_secs(now));
+    let limit = if w.state == "busy" {
+        STALE_BUSY_SECS
+    } else {
+        STALE_IDLE_SECS
+    };
+    let stale = beat_age.is_some_and(|a| a > limit) && w.liveness == Liveness::Alive;
+    let beat = match beat_age {
+        Some(a) if stale => format!("{}!", present::span(a)),
+        Some(a) => present::span(a),
+        None => "-".into(),
+    };
+    let host = format!(
+        "{}/{}",
+        w.hostname.as_deref().unwrap_or("-"),
+        w.pid.map_or_else(|| "-".into(), |p| p.to_string())
+    );
+    let num = |n: u64| Cell::from(Line::from(thousands(n)).right_aligned());
+    let right = |s: String| Cell::from(Line::from(s).right_aligned());
+    let mut cells = vec![
+        Cell::from(format!("{}{}", if marked { "* " } else { "" }, w.name)),
+        Cell::from(state.clone()).style(theme.status(&state)),
+        Cell::from(w.current_job.clone().unwrap_or_default()),
+        right(
+            w.current_job_started_at
+                .map(|t| present::span(t.age_secs(now).max(0.0)))
+                .unwrap_or_default(),
+        ),
+        Cell::from(w.queues.join(",")),
+    ];
+    if wide {
+        cells.push(Cell::from(host));
+    }
+    cells.extend([
+        right(beat).style(if stale {
+            theme.bad
+        } else {
+            ratatui::style::Style::new()
+        }),
+        num(w.successful_job_count),
+        Cell::from(Line::from(thousands(w.failed_job_count)).right_aligned()).style(
+            if w.failed_job_count > 0 {
+                theme.bad
+            } else {
+                theme.muted
+            },
+        ),
+    ]);
+    Row::new(cells).style(row_style(marked, theme))
+}
