@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepare the environment for the Python RQ interop tests.
 #
-#  * makes sure redis-server is installed (apt-get when missing; needs root),
+#  * makes sure redis-server and tmux are installed (apt-get when missing; needs root),
 #  * creates .venv/rq2 and .venv/rq1 (relative to the repo root) from the
 #    pinned tests/interop/requirements-rq{2,1}.txt.
 #
@@ -22,21 +22,27 @@ die() {
     exit 1
 }
 
-# ---------------------------------------------------------------- redis-server
-if ! command -v redis-server >/dev/null 2>&1; then
+# ---------------------------------------------------------------- system packages
+# install_missing COMMAND PACKAGE: apt-get installs PACKAGE when COMMAND is not on PATH.
+install_missing() {
+    local cmd="$1" pkg="$2"
+    command -v "$cmd" >/dev/null 2>&1 && return 0
     if [ "$(id -u)" != 0 ]; then
-        die "redis-server is not on PATH and we are not root; install it (e.g. 'sudo apt-get install -y redis-server')"
+        die "$cmd is not on PATH and we are not root; install it (e.g. 'sudo apt-get install -y $pkg')"
     fi
-    command -v apt-get >/dev/null 2>&1 || die "redis-server is not on PATH and apt-get is not available"
+    command -v apt-get >/dev/null 2>&1 || die "$cmd is not on PATH and apt-get is not available"
+    local log
     log="$(mktemp)"
-    if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server; } >"$log" 2>&1; then
+    if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "$pkg"; } >"$log" 2>&1; then
         cat "$log" >&2
         rm -f "$log"
-        die "installing redis-server with apt-get failed (output above)"
+        die "installing $pkg with apt-get failed (output above)"
     fi
     rm -f "$log"
-    command -v redis-server >/dev/null 2>&1 || die "redis-server still not on PATH after apt-get install"
-fi
+    command -v "$cmd" >/dev/null 2>&1 || die "$cmd still not on PATH after apt-get install $pkg"
+}
+install_missing redis-server redis-server
+install_missing tmux tmux   # the end-to-end test drives the real rqtop in tmux
 redis_version="$(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')"
 [ -n "$redis_version" ] || die "could not determine the redis-server version"
 

@@ -159,7 +159,10 @@ for lit, h in zip(a[::2], a[1::2]):
     got = pickle.loads(mine)
     assert got == want and type(got) is type(want), (lit, got)
     ref = pickletools.optimize(pickle.dumps(want, protocol=5))
-    assert ref == mine, (lit, ref.hex(), h)
+    if ref != mine:
+        at = next((i for i, (x, y) in enumerate(zip(ref, mine)) if x != y), min(len(ref), len(mine)))
+        raise AssertionError(f'{lit}: differs at byte {at} of {len(ref)}/{len(mine)}: '
+                             f'cpython {ref[max(0, at - 8):at + 8].hex()} mine {mine[max(0, at - 8):at + 8].hex()}')
 print('ok', len(a) // 2)
 "#;
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -493,4 +496,54 @@ fn workload_errs_only_when_it_cannot_connect() {
     let (_stop, rx) = tokio::sync::watch::channel(false);
     let url = format!("redis://127.0.0.1:{port}/0");
     assert!(rt.block_on(run_workload(&url, rx)).is_err());
+}
+
+#[test]
+#[ignore]
+fn debug_run() {
+    let server = DemoServer::start().unwrap();
+    let url = server.url();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let run_url = url.clone();
+    let t0 = Instant::now();
+    let workload = rt.spawn(async move { run_workload(&run_url, rx).await });
+    let secs: u64 = std::env::var("DEMO_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    for _ in 0..secs {
+        std::thread::sleep(Duration::from_secs(1));
+        let o = rt.block_on(async { client(&url).await.overview().await.unwrap() });
+        let q: Vec<String> = o
+            .queues
+            .iter()
+            .map(|q| {
+                format!(
+                    "{}:{}/{}/{}/{}",
+                    q.name, q.queued, q.started, q.finished, q.failed
+                )
+            })
+            .collect();
+        let w: Vec<String> = o
+            .workers
+            .iter()
+            .map(|w| format!("{}={}", w.name, w.state))
+            .collect();
+        println!("{:>5.1}s {q:?} {w:?}", t0.elapsed().as_secs_f64());
+    }
+    stop.send(true).unwrap();
+    println!("{:?}", rt.block_on(workload).unwrap());
+    if let Ok(dump) = std::env::var("DEMO_DUMP") {
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(dump.replace("PORT", &server.port().to_string()))
+            .output()
+            .unwrap();
+        println!("{}", String::from_utf8_lossy(&out.stdout));
+    }
 }

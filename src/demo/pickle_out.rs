@@ -36,7 +36,7 @@ const EMPTY_DICT: u8 = b'}';
 const SETITEM: u8 = b's';
 const SETITEMS: u8 = b'u';
 
-/// CPython batches APPENDS/SETITEMS by this many items.
+/// CPython's BATCHSIZE for APPENDS/SETITEMS.
 const BATCH: usize = 1000;
 /// CPython only frames bodies of at least this many bytes.
 const FRAME_MIN: usize = 4;
@@ -101,13 +101,16 @@ fn write(v: &PyValue, out: &mut Vec<u8>, depth: usize) -> Result<(), EncodeError
             }
             out.push(op);
         }
+        // CPython's batch_list_exact / batch_dict_exact: a single item uses APPEND/SETITEM,
+        // anything longer MARK-ed batches of 1000 (dicts end with an empty batch when their
+        // size is a multiple of 1000).
         PyValue::List(items) => {
             out.push(EMPTY_LIST);
-            for chunk in items.chunks(BATCH) {
-                if let [one] = chunk {
-                    write(one, out, depth + 1)?;
-                    out.push(APPEND);
-                } else {
+            if let [one] = items.as_slice() {
+                write(one, out, depth + 1)?;
+                out.push(APPEND);
+            } else {
+                for chunk in items.chunks(BATCH) {
                     out.push(MARK);
                     for item in chunk {
                         write(item, out, depth + 1)?;
@@ -118,16 +121,25 @@ fn write(v: &PyValue, out: &mut Vec<u8>, depth: usize) -> Result<(), EncodeError
         }
         PyValue::Dict(pairs) => {
             out.push(EMPTY_DICT);
-            for chunk in pairs.chunks(BATCH) {
-                let single = chunk.len() == 1;
-                if !single {
+            if let [(k, val)] = pairs.as_slice() {
+                write(k, out, depth + 1)?;
+                write(val, out, depth + 1)?;
+                out.push(SETITEM);
+            } else if !pairs.is_empty() {
+                let mut rest = pairs.as_slice();
+                loop {
+                    let (chunk, tail) = rest.split_at(rest.len().min(BATCH));
                     out.push(MARK);
+                    for (k, val) in chunk {
+                        write(k, out, depth + 1)?;
+                        write(val, out, depth + 1)?;
+                    }
+                    out.push(SETITEMS);
+                    if chunk.len() < BATCH {
+                        break;
+                    }
+                    rest = tail;
                 }
-                for (k, val) in chunk {
-                    write(k, out, depth + 1)?;
-                    write(val, out, depth + 1)?;
-                }
-                out.push(if single { SETITEM } else { SETITEMS });
             }
         }
         other => {

@@ -34,6 +34,9 @@ pub struct Sim {
 /// Keeps the first error, preferring one that means the connection is gone.
 fn note(first: &mut Option<redis::RedisError>, r: redis::RedisResult<()>) {
     if let Err(e) = r {
+        if std::env::var_os("RQTOP_DEMO_DEBUG").is_some() {
+            eprintln!("demo: {e}");
+        }
         let fatal = e.is_io_error() || e.is_connection_dropped() || e.is_timeout();
         if first.is_none() || fatal {
             *first = Some(e);

@@ -249,7 +249,12 @@ impl Worker {
         let Some((queue, id)) = popped else {
             return Ok(());
         };
-        let hash: HashMap<String, String> = conn.hgetall(keys::job(&id)).await?;
+        let raw: HashMap<String, Vec<u8>> = conn.hgetall(keys::job(&id)).await?;
+        let hash: HashMap<String, String> = raw
+            .into_iter()
+            .filter(|(k, _)| k != "data" && k != "meta")
+            .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
+            .collect();
         if hash.is_empty() {
             // A dangling id (deleted or expired job): RQ skips it silently.
             if single {

@@ -320,3 +320,33 @@ pub fn with_db(url: &str, db: u8) -> String {
         None => format!("{url}/{db}"),
     }
 }
+
+impl RedisServer {
+    /// Starts a fresh server on the same port after `kill` (for reconnect tests).
+    pub fn restart(&mut self) {
+        self.kill();
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--notify-keyspace-events",
+                "KEA",
+                "--dir",
+            ])
+            .arg(&self.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("restart redis-server");
+        self.child = child;
+        assert!(
+            wait_for(Duration::from_secs(5), || answers_ping(self.port)
+                .then_some(()))
+            .is_some(),
+            "restarted server answers"
+        );
+    }
+}

@@ -1,0 +1,108 @@
+//! End to end: the real rqtop binary in tmux at 80x24 against a real redis-server, while
+//! real RQ enqueues jobs. Start, see counts, see them change, open help, quit cleanly.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+mod support;
+
+use std::process::Command;
+use std::time::Duration;
+
+use support::{RedisServer, Rq, wait_for};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "t"])
+    }
+
+    fn wait_screen(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        wait_for(Duration::from_secs(15), || {
+            let s = self.screen();
+            ok(&s).then_some(s)
+        })
+        .unwrap_or_else(|| panic!("waiting for {what}; screen:\n{}", self.screen()))
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn row_count(screen: &str, queue: &str) -> Option<String> {
+    let row = screen
+        .lines()
+        .find(|l| l.starts_with(&format!("│{queue} ")))?;
+    row.trim_start_matches('│')
+        .split_whitespace()
+        .nth(1)
+        .map(str::to_string)
+}
+
+#[test]
+fn rqtop_in_tmux_follows_real_rq() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let enqueue = |n: usize| {
+        Rq::V2.script(&url, &format!("from rq import Queue\nimport labjobs\nq = Queue('default', connection=r)\nfor i in range({n}):\n    q.enqueue(labjobs.add, i, i)"));
+    };
+    enqueue(3);
+    let dir = std::env::temp_dir().join(format!("rqtop-tmux-{}", server.port));
+    std::fs::create_dir_all(&dir).unwrap();
+    let exit_file = dir.join("exit");
+    let tmux = Tmux {
+        socket: format!("rqtop-test-{}", server.port),
+    };
+    let cmd = format!(
+        "{} --url {url}; echo EXIT=$? > {}",
+        env!("CARGO_BIN_EXE_rqtop"),
+        exit_file.display()
+    );
+    tmux.run(&["new-session", "-d", "-s", "t", "-x", "80", "-y", "24", &cmd]);
+    tmux.run(&["set-option", "-t", "t", "remain-on-exit", "on"]);
+
+    let s = tmux.wait_screen("3 queued", |s| {
+        row_count(s, "default").as_deref() == Some("3")
+    });
+    assert!(s.contains("1 Queues") && s.contains("? help"), "{s}");
+    enqueue(2);
+    tmux.wait_screen("5 queued", |s| {
+        row_count(s, "default").as_deref() == Some("5")
+    });
+
+    tmux.run(&["send-keys", "-t", "t", "?"]);
+    tmux.wait_screen("help", |s| {
+        s.contains("Keys (Esc closes") && s.contains("Quit (also Ctrl-C)")
+    });
+    tmux.run(&["send-keys", "-t", "t", "Escape"]);
+    tmux.wait_screen("help closed", |s| !s.contains("Keys (Esc closes"));
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    let code = wait_for(Duration::from_secs(10), || {
+        std::fs::read_to_string(&exit_file).ok()
+    })
+    .expect("rqtop exits");
+    assert_eq!(code.trim(), "EXIT=0");
+    // The alternate screen is gone: nothing of the UI is left on the normal screen.
+    let after = tmux.screen();
+    assert!(
+        !after.contains("Queues") && !after.contains("rqtop │"),
+        "UI left behind:\n{after}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
