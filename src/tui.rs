@@ -58,8 +58,7 @@ pub async fn run(mut client: RqClient, opts: Options) -> anyhow::Result<()> {
     let mut app = App::new(client.url(), opts.read_only);
     app.status = notice;
     let guard = terminal::TerminalGuard::enter()?;
-    let result = run_loop(guard, client, opts, app).await;
-    result
+    run_loop(guard, client, opts, app).await
 }
 
 async fn run_loop(

@@ -132,7 +132,8 @@ impl RqClient {
             .unwrap_or_default();
         let mut flags = current.clone();
         for c in super::overview::NEEDED_EVENT_FLAGS.chars() {
-            if !flags.contains(c) && !(flags.contains('A') && c != 'K' && c != 'E') {
+            let covered_by_all = flags.contains('A') && c != 'K' && c != 'E';
+            if !flags.contains(c) && !covered_by_all {
                 flags.push(c);
             }
         }

@@ -112,12 +112,12 @@ pub async fn run(
                 let Some(cmd) = cmd else { return };
                 match cmd {
                     Command::SetWatch(w) => {
-                        let mut d = Dirty::default();
-                        d.jobs = w.page.is_some() && w.page != st.watch.page;
-                        d.schedules = w.schedules && !st.watch.schedules;
-                        if w.job.is_some() && w.job != st.watch.job {
-                            d.job.clone_from(&w.job);
-                        }
+                        let d = Dirty {
+                            jobs: w.page.is_some() && w.page != st.watch.page,
+                            schedules: w.schedules && !st.watch.schedules,
+                            job: w.job.clone().filter(|_| w.job != st.watch.job),
+                            overview: false,
+                        };
                         st.watch = w;
                         st.mark(d);
                     }
@@ -245,21 +245,21 @@ async fn fetch(
             .send(Msg::OverviewLoaded(Box::new(ov), SystemTime::now()))
             .await;
     }
-    if let Some(q) = &watch.page {
-        if d.jobs || d.job.is_some() {
-            let page = client.jobs(q).await.map_err(|e| e.to_string())?;
-            let _ = msgs.send(Msg::PageLoaded(page)).await;
-        }
+    if let Some(q) = &watch.page
+        && (d.jobs || d.job.is_some())
+    {
+        let page = client.jobs(q).await.map_err(|e| e.to_string())?;
+        let _ = msgs.send(Msg::PageLoaded(page)).await;
     }
-    if let Some(id) = &watch.job {
-        if d.jobs || d.job.as_ref() == Some(id) || d.overview {
-            let job = match client.job(id).await {
-                Ok(j) => Ok(Box::new(j)),
-                Err(e) if e.is_transient() => return Err(e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-            let _ = msgs.send(Msg::JobLoaded(job)).await;
-        }
+    if let Some(id) = &watch.job
+        && (d.jobs || d.job.as_ref() == Some(id) || d.overview)
+    {
+        let job = match client.job(id).await {
+            Ok(j) => Ok(Box::new(j)),
+            Err(e) if e.is_transient() => return Err(e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        let _ = msgs.send(Msg::JobLoaded(job)).await;
     }
     if watch.schedules && (d.schedules || d.overview) {
         let s = client.schedules(500).await.map_err(|e| e.to_string())?;

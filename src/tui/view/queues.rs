@@ -108,10 +108,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         .row_highlight_style(theme.selected);
     let mut state = selection(app.queues.selected, rows.len());
     frame.render_stateful_widget(table, table_area, &mut state);
-    if panel > 0 {
-        if let Some(q) = rows.get(app.queues.selected) {
-            render_panel(frame, panel_area, app, &q.name, theme);
-        }
+    if let Some(q) = rows.get(app.queues.selected)
+        && panel > 0
+    {
+        render_panel(frame, panel_area, app, &q.name, theme);
     }
 }
 
