@@ -78,11 +78,29 @@ pub fn print_reports(
     })
 }
 
-/// Every target was refused or missing: report the plan as the (empty) outcome, exit 1.
-pub fn nothing_to_do(out: &mut Output, mut plan: Report) -> anyhow::Result<ExitCode> {
-    plan.dry_run = false;
-    let dry_run = false;
-    print_reports(out, &[plan], dry_run)
+/// The shape every destructive command shares: with `--dry-run` print the plan; when every
+/// target was refused or missing, report that (exit 1); otherwise confirm (`question` gets
+/// the number of targets) and run.
+pub async fn plan_confirm_run(
+    out: &mut Output,
+    dry_run: bool,
+    yes: bool,
+    mut plan: Report,
+    question: impl FnOnce(&str) -> String,
+    run: impl AsyncFnOnce() -> crate::rq::Result<Report>,
+) -> anyhow::Result<ExitCode> {
+    if dry_run {
+        return print_reports(out, &[plan], true);
+    }
+    if plan.matched == 0 {
+        plan.dry_run = false;
+        return print_reports(out, &[plan], false);
+    }
+    if !confirm(out, yes, &question(&thousands(plan.matched)))? {
+        return Ok(ExitCode::from(1));
+    }
+    let report = run().await?;
+    print_reports(out, &[report], false)
 }
 
 fn print_one(out: &mut Output, r: &Report) {

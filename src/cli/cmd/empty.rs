@@ -88,6 +88,7 @@ pub async fn delete_queue(
     client: &mut RqClient,
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
+    // Unlike the job commands, an empty queue is still worth deleting (it leaves rq:queues).
     let plan = client.delete_queue(&args.queue, true).await?;
     if args.dry_run {
         return print_reports(out, &[plan], true);

@@ -5,8 +5,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use crate::cli::output::Output;
-use crate::cli::report::{confirm, nothing_to_do, print_reports};
-use crate::present::thousands;
+use crate::cli::report::{plan_confirm_run, print_reports};
 use crate::rq::RqClient;
 
 #[derive(Debug, Args)]
@@ -28,21 +27,9 @@ pub async fn delete(
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
     let plan = client.delete_jobs(&args.ids, args.force, true).await?;
-    if args.dry_run {
-        return print_reports(out, &[plan], true);
-    }
-    if plan.matched == 0 {
-        return nothing_to_do(out, plan);
-    }
-    if !confirm(
-        out,
-        args.yes,
-        &format!("Delete {} jobs and their results?", thousands(plan.matched)),
-    )? {
-        return Ok(ExitCode::from(1));
-    }
-    let report = client.delete_jobs(&args.ids, args.force, false).await?;
-    print_reports(out, &[report], false)
+    let question = |n: &str| format!("Delete {n} jobs and their results?");
+    let run = async || client.delete_jobs(&args.ids, args.force, false).await;
+    plan_confirm_run(out, args.dry_run, args.yes, plan, question, run).await
 }
 
 #[derive(Debug, Args)]
@@ -64,21 +51,9 @@ pub async fn cancel(
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
     let plan = client.cancel_jobs(&args.ids, args.force, true).await?;
-    if args.dry_run {
-        return print_reports(out, &[plan], true);
-    }
-    if plan.matched == 0 {
-        return nothing_to_do(out, plan);
-    }
-    if !confirm(
-        out,
-        args.yes,
-        &format!("Cancel {} jobs?", thousands(plan.matched)),
-    )? {
-        return Ok(ExitCode::from(1));
-    }
-    let report = client.cancel_jobs(&args.ids, args.force, false).await?;
-    print_reports(out, &[report], false)
+    let question = |n: &str| format!("Cancel {n} jobs?");
+    let run = async || client.cancel_jobs(&args.ids, args.force, false).await;
+    plan_confirm_run(out, args.dry_run, args.yes, plan, question, run).await
 }
 
 #[derive(Debug, Args)]

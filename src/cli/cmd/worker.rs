@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::cli::output::Output;
-use crate::cli::report::{confirm, nothing_to_do, print_reports};
+use crate::cli::report::plan_confirm_run;
 use crate::present::thousands;
 use crate::rq::RqClient;
 use crate::rq::mutate::WorkerCommand;
@@ -40,21 +40,9 @@ pub async fn worker(
         WorkerAction::KillHorse(a) => (a, WorkerCommand::KillHorse, "Kill the running job of"),
     };
     let plan = client.worker_command(&args.names, command, true).await?;
-    if args.dry_run {
-        return print_reports(out, &[plan], true);
-    }
-    if plan.matched == 0 {
-        return nothing_to_do(out, plan);
-    }
-    if !confirm(
-        out,
-        args.yes,
-        &format!("{verb} {} workers?", thousands(plan.matched)),
-    )? {
-        return Ok(ExitCode::from(1));
-    }
-    let report = client.worker_command(&args.names, command, false).await?;
-    print_reports(out, &[report], false)
+    let question = |n: &str| format!("{verb} {n} workers?");
+    let run = async || client.worker_command(&args.names, command, false).await;
+    plan_confirm_run(out, args.dry_run, args.yes, plan, question, run).await
 }
 
 #[derive(Debug, Args)]

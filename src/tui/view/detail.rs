@@ -51,7 +51,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, theme: &Theme, now: 
         })
         .collect();
     let inner_height = area.height.saturating_sub(2);
-    let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    // Rows after wrapping, so that End reaches the real last line.
+    let width = usize::from(area.width.saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
+    let total = u16::try_from(rows).unwrap_or(u16::MAX);
     // Clamp so that End shows the last page and scrolling stops at the bottom.
     detail.scroll = detail.scroll.min(total.saturating_sub(inner_height));
     let para = Paragraph::new(lines)
