@@ -1,6 +1,7 @@
 //! CPython 3.11 `repr()` for [`PyValue`], including common stdlib objects.
 
-use super::{MAX_DEPTH, PyValue, to_latin1};
+use super::text::to_latin1;
+use super::{MAX_DEPTH, PyValue};
 
 /// Nearest enclosing list or dict: decides how a cut cycle prints. Exact for
 /// direct self-references (`[[...]]`, `{'a': {...}}`), a guess otherwise.
