@@ -101,8 +101,22 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: S
     if !updated.is_empty() {
         spans.push(Span::raw(format!(" │ {updated}")));
     }
-    if app.overview.as_ref().is_some_and(|o| o.suspended) {
-        spans.push(Span::raw(" │ SUSPENDED"));
+    if let Some(o) = app.overview.as_ref().filter(|o| o.suspended) {
+        // RQ workers notice suspension only between jobs: say so until all of them have.
+        let alive: Vec<_> = o
+            .workers
+            .iter()
+            .filter(|w| w.liveness != crate::rq::Liveness::Dead)
+            .collect();
+        let done = alive.iter().filter(|w| w.state == "suspended").count();
+        if done == alive.len() {
+            spans.push(Span::raw(" │ SUSPENDED"));
+        } else {
+            spans.push(Span::raw(format!(
+                " │ SUSPEND REQUESTED ({done}/{} idle)",
+                alive.len()
+            )));
+        }
     }
     if app.read_only {
         spans.push(Span::raw(" │ read-only"));

@@ -195,3 +195,26 @@ fn no_color_theme_has_no_colours() {
         }
     }
 }
+
+#[test]
+fn suspension_is_requested_until_every_worker_notices() {
+    let mut app = loaded();
+    let mut ov = fixtures::overview();
+    ov.suspended = true;
+    ov.workers[1].state = "suspended".into();
+    app.update(
+        Msg::OverviewLoaded(Box::new(ov.clone()), fixtures::now()),
+        fixtures::now(),
+    );
+    let screen = format!("{}", draw(&mut app, 100, 24).backend());
+    assert!(screen.contains("SUSPEND REQUESTED (1/3 idle)"), "{screen}");
+    for w in &mut ov.workers {
+        w.state = "suspended".into();
+    }
+    app.update(
+        Msg::OverviewLoaded(Box::new(ov), fixtures::now()),
+        fixtures::now(),
+    );
+    let screen = format!("{}", draw(&mut app, 100, 24).backend());
+    assert!(screen.contains("│ SUSPENDED"), "{screen}");
+}

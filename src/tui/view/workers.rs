@@ -64,6 +64,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         .iter()
         .map(|w| worker_row(w, app.workers.marked.contains(&w.name), wide, theme, now))
         .collect();
+    let b = match rows.get(app.workers.selected) {
+        Some(w) => b.title_bottom(about(w, now)),
+        None => b,
+    };
     let table = Table::new(table_rows, widths)
         .header(widgets::header(
             &header,
@@ -137,4 +141,25 @@ fn worker_row<'a>(
         ),
     ]);
     Row::new(cells).style(row_style(marked, theme))
+}
+
+/// The selected worker's identity, under the table: what narrow terminals have no column for.
+fn about(w: &WorkerInfo, now: SystemTime) -> String {
+    let mut parts = vec![w.name.clone()];
+    if let Some(h) = &w.hostname {
+        parts.push(h.clone());
+    }
+    if let Some(p) = w.pid {
+        parts.push(format!("pid {p}"));
+    }
+    if let Some(ip) = &w.ip_address {
+        parts.push(ip.clone());
+    }
+    if let Some(v) = &w.rq_version {
+        parts.push(format!("rq {v}"));
+    }
+    if w.birth.is_some() {
+        parts.push(format!("up {}", present::age(w.birth, now)));
+    }
+    format!(" {} ", parts.join(" · "))
 }
