@@ -38,7 +38,7 @@ struct CronJob {
     #[serde(skip)]
     call: Call,
     #[serde(skip)]
-    next: i64,
+    next: SystemTime,
     #[serde(skip)]
     step: (i64, i64),
 }
@@ -77,7 +77,7 @@ impl Cron {
                 job_timeout: None,
                 result_ttl: 500,
                 call,
-                next: next_slot(n, step.0, step.1),
+                next: at(next_slot(n, step.0, step.1)),
                 step,
             };
         let mut rates = entry(
@@ -90,8 +90,9 @@ impl Cron {
             (60, 0),
             Call::new("app.billing.refresh_exchange_rates").kw("source", s("ecb")),
         );
-        rates.next = n + 40;
-        rates.latest_enqueue_time = Some(ts(at(n - 20)));
+        let latest = ago(now, 20.0);
+        rates.latest_enqueue_time = Some(ts(latest));
+        rates.next = latest + Duration::from_secs(60);
         let rollup = entry(
             "app.reports.rollup_metrics",
             "app.reports.rollup_metrics",
@@ -116,7 +117,7 @@ impl Cron {
         purge.job_timeout = Some(3600);
         let mut jobs = vec![rates, rollup, purge];
         for j in &mut jobs {
-            j.next_enqueue_time = Some(ts(at(j.next)));
+            j.next_enqueue_time = Some(ts(j.next));
         }
         Self {
             created: ago(now, 37.0 * 60.0 + 12.5),
@@ -156,7 +157,7 @@ impl Cron {
         let n = epoch_i(now);
         let mut enqueued = first;
         for j in &mut self.jobs {
-            if n < j.next {
+            if now < j.next {
                 continue;
             }
             let mut job = new_job(rng, j.call.clone(), j.queue_name, now);
@@ -173,10 +174,10 @@ impl Cron {
             pipe.query_async::<()>(&mut *conn).await?;
             j.latest_enqueue_time = Some(ts(now));
             j.next = match j.interval {
-                Some(i) => n + i,
-                None => next_slot(n, j.step.0, j.step.1),
+                Some(i) => now + Duration::from_secs(u64::try_from(i).unwrap_or(60)),
+                None => at(next_slot(n, j.step.0, j.step.1)),
             };
-            j.next_enqueue_time = Some(ts(at(j.next)));
+            j.next_enqueue_time = Some(ts(j.next));
             enqueued = true;
         }
         if enqueued {

@@ -14,7 +14,7 @@ use crate::rq::keys;
 const RATES: [(f64, f64, i64); 4] = [
     (1.0, 210.0, 2500),
     (0.7, 150.0, 2500),
-    (0.5, 420.0, 5000),
+    (0.65, 420.0, 5000),
     (0.5, 300.0, 2500),
 ];
 /// At most this many jobs per tick (a burst spreads over several ticks).

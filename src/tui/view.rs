@@ -113,7 +113,7 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: S
             spans.push(Span::raw(" │ SUSPENDED"));
         } else {
             spans.push(Span::raw(format!(
-                " │ SUSPEND REQUESTED ({done}/{} idle)",
+                " │ SUSPEND REQUESTED ({done}/{} workers suspended)",
                 alive.len()
             )));
         }
