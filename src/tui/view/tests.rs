@@ -207,7 +207,7 @@ fn suspension_is_requested_until_every_worker_notices() {
         fixtures::now(),
     );
     let screen = format!("{}", draw(&mut app, 100, 24).backend());
-    assert!(screen.contains("SUSPEND REQUESTED (1/3 workers suspended)"), "{screen}");
+    assert!(screen.contains("SUSPENDING 1/3"), "{screen}");
     for w in &mut ov.workers {
         w.state = "suspended".into();
     }
