@@ -112,10 +112,7 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: S
         if done == alive.len() {
             spans.push(Span::raw(" │ SUSPENDED"));
         } else {
-            spans.push(Span::raw(format!(
-                " │ SUSPEND REQUESTED ({done}/{} workers suspended)",
-                alive.len()
-            )));
+            spans.push(Span::raw(format!(" │ SUSPENDING {done}/{}", alive.len())));
         }
     }
     if app.read_only {
