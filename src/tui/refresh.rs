@@ -95,7 +95,8 @@ pub async fn run(
     let mut st = State {
         watch: Watch::default(),
         dirty: Dirty::all(),
-        dirty_since: Some(Instant::now()),
+        // The first read is not a burst to wait out: it is due at once.
+        dirty_since: Instant::now().checked_sub(cfg.debounce),
         last_fetch: None,
         events: None,
         events_wanted: false,
