@@ -462,6 +462,62 @@ fn demo_workload_is_real_rq() {
     );
     assert!(text.contains("4 queues"), "{text}");
     assert!(text.contains("high-1"), "{text}");
+
+    // A real `rq worker` runs the demo's jobs (stub `app` modules accept any call).
+    let app = std::env::temp_dir().join(format!("rqtop-demo-app-{}", std::process::id()));
+    let pkg = app.join("app");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("__init__.py"), "").unwrap();
+    let stub = "def __getattr__(name):\n    return lambda *args, **kwargs: {'ran': name}\n";
+    for m in [
+        "tasks",
+        "billing",
+        "webhooks",
+        "auth",
+        "search",
+        "integrations",
+        "reports",
+        "maintenance",
+        "media",
+        "notifications",
+    ] {
+        std::fs::write(pkg.join(format!("{m}.py")), stub).unwrap();
+    }
+    let before = rt.block_on(async { client(&url).await.overview().await.unwrap() });
+    let worker = Command::new(&py)
+        .args([
+            "-m",
+            "rq.cli",
+            "worker",
+            "--burst",
+            "--max-jobs",
+            "15",
+            "--url",
+            &url,
+            "low",
+        ])
+        .env("PYTHONPATH", &app)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&app);
+    assert!(
+        worker.status.success(),
+        "{}",
+        String::from_utf8_lossy(&worker.stderr)
+    );
+    let after = rt.block_on(async { client(&url).await.overview().await.unwrap() });
+    let low = |o: &Overview| o.queues.iter().find(|q| q.name == "low").unwrap().clone();
+    assert_eq!(
+        low(&before).queued - low(&after).queued,
+        15,
+        "the real worker took 15 jobs"
+    );
+    assert_eq!(
+        low(&after).finished,
+        low(&before).finished + 15,
+        "and all 15 succeeded"
+    );
+    assert_eq!(low(&after).failed, low(&before).failed);
     drop(server);
 }
 
@@ -498,9 +554,9 @@ fn workload_errs_only_when_it_cannot_connect() {
     assert!(rt.block_on(run_workload(&url, rx)).is_err());
 }
 
+/// rqtop's worker commands reach the simulated workers: stop-job, shutdown, suspension.
 #[test]
-#[ignore]
-fn debug_run() {
+fn workers_obey_commands_and_suspension() {
     let server = DemoServer::start().unwrap();
     let url = server.url();
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -510,40 +566,107 @@ fn debug_run() {
         .unwrap();
     let (stop, rx) = tokio::sync::watch::channel(false);
     let run_url = url.clone();
-    let t0 = Instant::now();
     let workload = rt.spawn(async move { run_workload(&run_url, rx).await });
-    let secs: u64 = std::env::var("DEMO_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
-    for _ in 0..secs {
-        std::thread::sleep(Duration::from_secs(1));
-        let o = rt.block_on(async { client(&url).await.overview().await.unwrap() });
-        let q: Vec<String> = o
-            .queues
-            .iter()
-            .map(|q| {
-                format!(
-                    "{}:{}/{}/{}/{}",
-                    q.name, q.queued, q.started, q.finished, q.failed
-                )
-            })
-            .collect();
-        let w: Vec<String> = o
-            .workers
-            .iter()
-            .map(|w| format!("{}={}", w.name, w.state))
-            .collect();
-        println!("{:>5.1}s {q:?} {w:?}", t0.elapsed().as_secs_f64());
-    }
-    stop.send(true).unwrap();
-    println!("{:?}", rt.block_on(workload).unwrap());
-    if let Ok(dump) = std::env::var("DEMO_DUMP") {
-        let out = Command::new("bash")
-            .arg("-c")
-            .arg(dump.replace("PORT", &server.port().to_string()))
-            .output()
+    let mut redis = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    rt.block_on(async {
+        let mut c = client(&url).await;
+        let wait = |secs: u64| Instant::now() + Duration::from_secs(secs);
+
+        // stop-job: the running job becomes `stopped`, in the failed registry.
+        let deadline = wait(8);
+        let (worker, job_id) = loop {
+            let o = c.overview().await.unwrap();
+            let busy = o.workers.iter().find_map(|w| {
+                let job = w.current_job.clone()?;
+                (w.state == "busy" && w.name != "emails-1").then(|| (w.name.clone(), job))
+            });
+            if let Some(b) = busy {
+                break b;
+            }
+            assert!(Instant::now() < deadline, "no busy worker");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let payload = format!(r#"{{"command": "stop-job", "job_id": "{job_id}"}}"#);
+        let listeners: i64 = redis::cmd("PUBLISH")
+            .arg(keys::pubsub(&worker))
+            .arg(payload)
+            .query(&mut redis)
             .unwrap();
-        println!("{}", String::from_utf8_lossy(&out.stdout));
-    }
+        assert_eq!(listeners, 1, "the worker listens on its channel");
+        let deadline = wait(5);
+        let job = loop {
+            let job = c.job(&job_id).await.unwrap();
+            // It may also have finished just before the command arrived.
+            if matches!(
+                job.status,
+                JobStatus::Stopped | JobStatus::Finished | JobStatus::Failed
+            ) {
+                break job;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "job {job_id} still {:?}",
+                job.status
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        if job.status == JobStatus::Stopped {
+            assert_eq!(
+                job.exc_info.as_deref(),
+                Some("Job stopped by user, work-horse terminated.")
+            );
+            assert!(job.ended_at.is_none());
+        }
+
+        // shutdown: the worker registers its death and leaves the worker sets.
+        let _: i64 = redis::cmd("PUBLISH")
+            .arg(keys::pubsub("emails-1"))
+            .arg(r#"{"command": "shutdown"}"#)
+            .query(&mut redis)
+            .unwrap();
+        let deadline = wait(40);
+        loop {
+            let o = c.overview().await.unwrap();
+            if o.workers.iter().all(|w| w.name != "emails-1") {
+                let death: Option<String> = redis::cmd("HGET")
+                    .arg(keys::worker("emails-1"))
+                    .arg("death")
+                    .query(&mut redis)
+                    .unwrap();
+                assert!(death.is_some(), "death registered");
+                break;
+            }
+            assert!(Instant::now() < deadline, "emails-1 did not shut down");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+
+        // rq suspend: idle workers switch to `suspended` and take no more jobs.
+        let _: () = redis::cmd("SET")
+            .arg(keys::SUSPENDED)
+            .arg(1)
+            .query(&mut redis)
+            .unwrap();
+        let deadline = wait(40);
+        loop {
+            let o = c.overview().await.unwrap();
+            if o.workers
+                .iter()
+                .filter(|w| w.name != "batch-2")
+                .all(|w| w.state == "suspended")
+            {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "not all suspended: {:?}",
+                o.workers
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    stop.send(true).unwrap();
+    assert!(rt.block_on(workload).unwrap().is_ok());
 }

@@ -80,8 +80,11 @@ impl Producers {
         let counts = [("default", 24), ("high", 3), ("low", 1500), ("emails", 45)];
         for (queue, n) in counts {
             let mut pipe = redis::pipe();
-            for i in 0..n {
-                let at = ago(now, f64::from(n - i) * rng.float(0.6, 1.2));
+            // Oldest first, about a second apart: the head of the list is the oldest job.
+            let mut age = f64::from(n) * 0.9 + 5.0;
+            for _ in 0..n {
+                age = (age - rng.float(0.6, 1.2)).max(1.0);
+                let at = ago(now, age);
                 let call = if queue == "low" {
                     catalog::backfill(rng)
                 } else {

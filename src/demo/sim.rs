@@ -8,13 +8,15 @@ use redis::AsyncCommands;
 use super::Conn;
 use super::catalog::QUEUES;
 use super::commands::Command;
-use super::cron::{self, Cron};
+use super::cron::Cron;
 use super::history;
+use super::lifecycle;
 use super::outcome;
 use super::producers::Producers;
+use super::rq_scheduler;
 use super::schedules::Schedules;
 use super::util::{Rng, epoch_i};
-use super::workers::{self, Worker};
+use super::workers::Worker;
 use crate::rq::keys::{self, Registry};
 
 /// The failed registry of a queue is trimmed to this many jobs (oldest deleted first).
@@ -34,9 +36,6 @@ pub struct Sim {
 /// Keeps the first error, preferring one that means the connection is gone.
 fn note(first: &mut Option<redis::RedisError>, r: redis::RedisResult<()>) {
     if let Err(e) = r {
-        if std::env::var_os("RQTOP_DEMO_DEBUG").is_some() {
-            eprintln!("demo: {e}");
-        }
         let fatal = e.is_io_error() || e.is_connection_dropped() || e.is_timeout();
         if first.is_none() || fatal {
             *first = Some(e);
@@ -76,11 +75,11 @@ impl Sim {
         for w in &mut self.workers {
             note(&mut err, w.birth(conn, rng, true).await);
         }
-        note(&mut err, workers::seed_crashed(conn, rng).await);
+        note(&mut err, lifecycle::seed_crashed(conn, rng).await);
         note(&mut err, history::seed(conn, rng).await);
         note(&mut err, self.producers.seed(conn, rng).await);
         note(&mut err, self.schedules.seed(conn, rng).await);
-        note(&mut err, cron::seed_rq_scheduler(conn, rng).await);
+        note(&mut err, rq_scheduler::seed(conn, rng).await);
         note(&mut err, self.cron.tick(conn, rng, true).await);
         self.last = Instant::now();
         err.map_or(Ok(()), Err)
@@ -116,7 +115,7 @@ impl Sim {
             let r = match i {
                 0 => self.schedules.tick(conn).await,
                 1 => self.cron.tick(conn, rng, false).await,
-                2 => cron::rq_scheduler_pass(conn).await,
+                2 => rq_scheduler::pass(conn).await,
                 _ => housekeeping(conn).await,
             };
             note(&mut err, r);

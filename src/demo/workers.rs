@@ -9,14 +9,14 @@ use redis::AsyncCommands;
 
 use super::Conn;
 use super::catalog;
-use super::util::{Rng, ago, epoch_f, epoch_i, py_float, secs, ts};
+use super::util::{Rng, epoch_f, epoch_i, py_float, secs, ts};
 use crate::rq::decode;
 use crate::rq::keys::{self, Registry};
 
 pub const RQ_VERSION: &str = "2.12.0";
 pub const PYTHON_VERSION: &str = "3.11.9 (main, Aug 13 2024, 02:18:20) [GCC 12.2.0]";
 /// `worker_ttl + 60` (idle) and `job_monitoring_interval + 60` (busy), as RQ sets them.
-const IDLE_TTL: i64 = 480;
+pub(super) const IDLE_TTL: i64 = 480;
 const BUSY_TTL: i64 = 90;
 const BEAT_EVERY: f64 = 30.0;
 
@@ -68,15 +68,15 @@ pub struct Running {
 pub struct Worker {
     pub name: &'static str,
     pub queues: &'static [&'static str],
-    hostname: &'static str,
-    pid: i64,
-    state: &'static str,
-    last_beat: SystemTime,
+    pub(super) hostname: &'static str,
+    pub(super) pid: i64,
+    pub(super) state: &'static str,
+    pub(super) last_beat: SystemTime,
     pub job: Option<Running>,
     /// A warm shutdown was requested: die after the current job.
     pub shutdown: bool,
     /// Dead: restarted by the supervisor at this time.
-    restart_at: Option<SystemTime>,
+    pub(super) restart_at: Option<SystemTime>,
 }
 
 impl Worker {
@@ -101,70 +101,6 @@ impl Worker {
     #[must_use]
     pub fn alive(&self) -> bool {
         self.restart_at.is_none()
-    }
-
-    /// `register_birth` (plus, for the seed, counters from the hours it has been running).
-    pub async fn birth(
-        &mut self,
-        conn: &mut Conn,
-        rng: &mut Rng,
-        history: bool,
-    ) -> redis::RedisResult<()> {
-        let now = SystemTime::now();
-        let born = if history {
-            ago(now, rng.float(3.0 * 3600.0, 30.0 * 3600.0))
-        } else {
-            now
-        };
-        let key = keys::worker(self.name);
-        let mut pipe = redis::pipe();
-        pipe.atomic().del(&key);
-        let ip = format!(
-            "10.42.{}.{}:{}",
-            rng.range(0, 3),
-            rng.range(2, 250),
-            rng.range(40000, 60999)
-        );
-        pipe.cmd("HSET")
-            .arg(&key)
-            .arg("birth")
-            .arg(ts(born))
-            .arg("last_heartbeat")
-            .arg(ts(now))
-            .arg("queues")
-            .arg(self.queues.join(","))
-            .arg("pid")
-            .arg(self.pid)
-            .arg("hostname")
-            .arg(self.hostname)
-            .arg("ip_address")
-            .arg(ip)
-            .arg("version")
-            .arg(RQ_VERSION)
-            .arg("python_version")
-            .arg(PYTHON_VERSION);
-        pipe.cmd("SADD").arg(keys::WORKERS).arg(&key);
-        for q in self.queues {
-            pipe.cmd("SADD").arg(keys::queue_workers(q)).arg(&key);
-        }
-        pipe.cmd("EXPIRE").arg(&key).arg(IDLE_TTL);
-        if history {
-            let alive = now.duration_since(born).map_or(0.0, |d| d.as_secs_f64());
-            let done = (alive / 1.6).max(1.0) as i64;
-            pipe.cmd("HSET")
-                .arg(&key)
-                .arg("successful_job_count")
-                .arg(done)
-                .arg("failed_job_count")
-                .arg(done / 14)
-                .arg("total_working_time")
-                .arg(py_float((alive * 0.55 * 1000.0).round() / 1000.0));
-        }
-        pipe.query_async::<()>(conn).await?;
-        self.state = "idle";
-        self.last_beat = now;
-        let _: () = conn.hset(&key, "state", "idle").await?;
-        Ok(())
     }
 
     /// One step of the work loop.
@@ -406,77 +342,4 @@ impl Worker {
         self.last_beat = now;
         self.job = None;
     }
-
-    /// `register_death`, then a restart by the supervisor a little later.
-    async fn death(&mut self, conn: &mut Conn, rng: &mut Rng) -> redis::RedisResult<()> {
-        let key = keys::worker(self.name);
-        let now = SystemTime::now();
-        let mut pipe = redis::pipe();
-        pipe.atomic().srem(keys::WORKERS, &key);
-        for q in self.queues {
-            pipe.srem(keys::queue_workers(q), &key);
-        }
-        pipe.hset(&key, "death", ts(now)).expire(&key, 60);
-        pipe.query_async::<()>(conn).await?;
-        self.restart_at = Some(now + secs(rng.float(12.0, 25.0)));
-        Ok(())
-    }
-
-    /// A warm shutdown: `shutdown_requested_date` while busy, death after the job.
-    pub async fn request_shutdown(&mut self, conn: &mut Conn) -> redis::RedisResult<()> {
-        if !self.alive() {
-            return Ok(());
-        }
-        self.shutdown = true;
-        if self.job.is_some() {
-            let _: () = conn
-                .hset(
-                    keys::worker(self.name),
-                    "shutdown_requested_date",
-                    ts(SystemTime::now()),
-                )
-                .await?;
-        }
-        Ok(())
-    }
-}
-
-/// A worker that was SIGKILLed a while ago: its key lives out its TTL, then it is only a
-/// stale member of the worker sets (what RQ leaves behind).
-pub async fn seed_crashed(conn: &mut Conn, rng: &mut Rng) -> redis::RedisResult<()> {
-    let (name, queue) = ("batch-2", "low");
-    let key = keys::worker(name);
-    let now = SystemTime::now();
-    let mut pipe = redis::pipe();
-    pipe.atomic()
-        .cmd("HSET")
-        .arg(&key)
-        .arg("birth")
-        .arg(ts(ago(now, 9.0 * 3600.0 + rng.float(0.0, 600.0))))
-        .arg("last_heartbeat")
-        .arg(ts(ago(now, 390.0)))
-        .arg("queues")
-        .arg(queue)
-        .arg("pid")
-        .arg(7)
-        .arg("hostname")
-        .arg("jobs-batch-84c6f9b7d-8gk3f")
-        .arg("ip_address")
-        .arg("10.42.2.61:50412")
-        .arg("version")
-        .arg(RQ_VERSION)
-        .arg("python_version")
-        .arg(PYTHON_VERSION)
-        .arg("state")
-        .arg("idle")
-        .arg("successful_job_count")
-        .arg(2113)
-        .arg("failed_job_count")
-        .arg(61)
-        .arg("total_working_time")
-        .arg("5127.402913");
-    pipe.sadd(keys::WORKERS, &key)
-        .sadd(keys::queue_workers(queue), &key)
-        .expire(&key, IDLE_TTL - 390);
-    pipe.query_async::<()>(conn).await
 }
