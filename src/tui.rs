@@ -43,7 +43,13 @@ const TICK: Duration = Duration::from_secs(1);
 /// Runs the console until the user quits or a signal asks it to.
 pub async fn run(mut client: RqClient, opts: Options) -> anyhow::Result<()> {
     let mut notice = None;
-    if opts.enable_events {
+    if opts.enable_events && opts.read_only {
+        notice = Some(Status {
+            text: "read-only mode: --enable-events ignored (it would change the server's config)"
+                .into(),
+            tone: Tone::Warn,
+        });
+    } else if opts.enable_events {
         notice = Some(match client.enable_events().await {
             Ok(flags) => Status {
                 text: format!("keyspace notifications on (notify-keyspace-events {flags})"),
@@ -112,11 +118,16 @@ async fn run_loop(
         }
         for msg in batch {
             for cmd in app.update(msg, SystemTime::now()) {
+                let is_watch = matches!(cmd, Command::SetWatch(_));
                 if cmd_tx.try_send(cmd).is_err() {
-                    app.status = Some(Status {
-                        text: "busy: Redis is slow to answer, try again".into(),
-                        tone: Tone::Warn,
-                    });
+                    if is_watch {
+                        app.forget_watch(); // sent again with the next message or tick
+                    } else {
+                        app.status = Some(Status {
+                            text: "busy: Redis is slow to answer, try again".into(),
+                            tone: Tone::Warn,
+                        });
+                    }
                 }
             }
         }
@@ -126,10 +137,12 @@ async fn run_loop(
     }
 }
 
-/// SIGTERM and SIGHUP (a closed SSH session) end rqtop cleanly, restoring the terminal.
+/// SIGTERM, SIGHUP (a closed SSH session) and a SIGINT sent by `kill` (Ctrl-C itself is a
+/// key in raw mode) end rqtop cleanly, restoring the terminal.
 struct Signals {
     term: tokio::signal::unix::Signal,
     hup: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
 }
 
 impl Signals {
@@ -138,6 +151,7 @@ impl Signals {
         Ok(Self {
             term: signal(SignalKind::terminate())?,
             hup: signal(SignalKind::hangup())?,
+            int: signal(SignalKind::interrupt())?,
         })
     }
 
@@ -145,6 +159,7 @@ impl Signals {
         tokio::select! {
             _ = self.term.recv() => {}
             _ = self.hup.recv() => {}
+            _ = self.int.recv() => {}
         }
     }
 }

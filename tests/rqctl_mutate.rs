@@ -283,3 +283,89 @@ fn ids_named_twice_act_once() {
     let ids: Vec<String> = server.conn().lrange("rq:queue:default", 0, -1).unwrap();
     assert_eq!(ids, ["f0"]);
 }
+
+#[test]
+fn a_bad_field_in_one_job_never_half_moves_the_batch() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let mut c = server.conn();
+    for (id, ttl) in [
+        ("a", "60"),
+        ("b", "1.5"),
+        ("c", "not-a-number"),
+        ("d", "99999999999999"),
+    ] {
+        let _: () = c
+            .hset_multiple(
+                format!("rq:job:{id}"),
+                &[("status", "failed"), ("origin", "q"), ("ttl", ttl)],
+            )
+            .unwrap();
+        let _: () = c.zadd("rq:failed:q", id, 4e9).unwrap();
+    }
+    // A job key of the wrong type, and a queue whose key is not a list.
+    let _: () = c.set("rq:job:e", "garbage").unwrap();
+    let _: () = c.zadd("rq:failed:q", "e", 4e9).unwrap();
+    let _: () = c
+        .hset_multiple("rq:job:f", &[("status", "failed"), ("origin", "broken")])
+        .unwrap();
+    let _: () = c.zadd("rq:failed:q", "f", 4e9).unwrap();
+    let _: () = c.set("rq:queue:broken", "not a list").unwrap();
+    let _: () = c.sadd("rq:queues", "rq:queue:q").unwrap();
+
+    let out = rqctl(&url, &["requeue", "--all", "failed", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "partly done");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["reports"][0]["done"], 4, "{report}");
+    let skipped: Vec<&str> = report["reports"][0]["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(skipped, ["e", "f"]);
+    let queued: Vec<String> = c.lrange("rq:queue:q", 0, -1).unwrap();
+    assert_eq!(queued, ["a", "b", "c", "d"]);
+    let left: Vec<String> = c.zrange("rq:failed:q", 0, -1).unwrap();
+    assert_eq!(left, ["e", "f"], "refused jobs stay where they were");
+    let ttl_b: i64 = c.ttl("rq:job:b").unwrap();
+    assert_eq!(ttl_b, 1, "1.5 s is applied as 1 s, not an error");
+}
+
+#[test]
+fn requeue_all_started_takes_only_abandoned_jobs() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let _w = Rq::V2.worker(&url, "w-live", &["default"]);
+    Rq::V2.script(&url, "from rq import Queue\nimport labjobs\nQueue('default', connection=r).enqueue(labjobs.slow, 60, job_id='running', job_timeout=300)");
+    wait_for(Duration::from_secs(20), || {
+        (rqctl_json(&url, &["job", "running"])["status"] == "started").then_some(())
+    })
+    .expect("job starts");
+    let out = rqctl_json(&url, &["requeue", "--all", "started"]);
+    assert_eq!(out["ok"], true, "a running job is not a target: {out}");
+    assert_eq!(out["reports"][0]["matched"], 0);
+    assert_eq!(rqctl_json(&url, &["job", "running"])["status"], "started");
+}
+
+#[test]
+fn cancel_refuses_periodic_rq_scheduler_jobs_unless_forced() {
+    let server = RedisServer::start();
+    let url = server.url();
+    Rq::V2.script(
+        &url,
+        r#"
+from rq_scheduler import Scheduler
+import labjobs
+Scheduler(queue_name='default', connection=r).cron('*/5 * * * *', func=labjobs.say, args=['x'], id='cronjob')
+"#,
+    );
+    let out = rqctl(&url, &["cancel", "cronjob", "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("periodic rq-scheduler job"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(rqctl_json(&url, &["job", "cronjob"])["status"], "scheduled");
+}

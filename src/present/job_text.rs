@@ -67,7 +67,15 @@ pub fn job_text(job: &Job, now: SystemTime) -> String {
         let _ = writeln!(s, "Depends on   {}", job.dependency_ids.join(", "));
     }
     if !job.dependents.is_empty() {
-        let _ = writeln!(s, "Dependents   {}", job.dependents.join(", "));
+        let more = job
+            .dependents_total
+            .saturating_sub(job.dependents.len() as u64);
+        let tail = if more > 0 {
+            format!(" (and {more} more)")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(s, "Dependents   {}{tail}", job.dependents.join(", "));
     }
     if let Some(t) = job.rq_scheduler_next_run {
         let _ = writeln!(s, "rq-scheduler next run {}", super::time(Some(t)));

@@ -119,13 +119,6 @@ impl RqClient {
             .map_err(|e| Error::redis(op, &e))
     }
 
-    /// Runs a MULTI/EXEC pipeline; errors if any command in it failed.
-    pub(crate) async fn transaction(&mut self, op: &'static str, pipe: Pipeline) -> Result<Value> {
-        pipe.query_async(&mut self.conn)
-            .await
-            .map_err(|e| Error::redis(op, &e))
-    }
-
     pub(crate) fn redis_client(&self) -> &redis::Client {
         &self.client
     }

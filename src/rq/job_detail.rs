@@ -113,6 +113,7 @@ pub(crate) fn build(
         exc_info,
         latest_result: latest,
         dependency_ids: dependencies,
+        dependents_total: dependents.len() as u64,
         dependents,
         expires_in: ttl,
         rq_scheduler_next_run: rq_scheduler_score.and_then(Timestamp::from_unix),

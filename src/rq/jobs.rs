@@ -25,6 +25,9 @@ const ROW_FIELDS: [&str; 9] = [
     "exc_info",
 ];
 
+/// How many dependents of one job are listed (`dependents_total` has the count).
+const MAX_DEPENDENTS: usize = 1_000;
+
 /// The largest page a caller may ask for.
 pub const MAX_PAGE: u64 = 10_000;
 
@@ -178,7 +181,13 @@ impl RqClient {
             .arg("-")
             .arg("COUNT")
             .arg(1);
-        pipe.cmd("SMEMBERS").arg(keys::dependents(id));
+        // A fan-out parent can have many dependents: read a bounded slice and the count.
+        pipe.cmd("SSCAN")
+            .arg(keys::dependents(id))
+            .arg(0)
+            .arg("COUNT")
+            .arg(MAX_DEPENDENTS);
+        pipe.cmd("SCARD").arg(keys::dependents(id));
         pipe.cmd("SMEMBERS").arg(keys::dependencies(id));
         pipe.cmd("ZSCORE").arg(keys::RQ_SCHEDULER_JOBS).arg(id);
         pipe.cmd("TTL").arg(keys::job(id));
@@ -198,11 +207,16 @@ impl RqClient {
             });
         }
         let latest = results::latest(&r.next());
-        let dependents = sorted_text(&r.next());
+        let scan = r.next();
+        let mut dependents = sorted_text(reply::items(&scan).get(1).unwrap_or(&Value::Nil));
+        dependents.truncate(MAX_DEPENDENTS);
+        let dependents_total = reply::int(&r.next())
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(0);
         let dependencies = sorted_text(&r.next());
         let scheduler_score = reply::float(&r.next());
         let ttl = reply::int(&r.next()).filter(|t| *t >= 0);
-        Ok(super::job_detail::build(
+        let mut job = super::job_detail::build(
             id,
             &fields,
             latest,
@@ -210,7 +224,9 @@ impl RqClient {
             dependencies,
             scheduler_score,
             ttl,
-        ))
+        );
+        job.dependents_total = dependents_total;
+        Ok(job)
     }
 }
 

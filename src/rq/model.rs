@@ -362,7 +362,9 @@ pub struct Job {
     /// The latest traceback text, or null.
     pub exc_info: Option<String>,
     pub dependency_ids: Vec<String>,
+    /// Jobs waiting on this one (at most 1,000 listed; `dependents_total` counts them all).
     pub dependents: Vec<String>,
+    pub dependents_total: u64,
     /// Seconds until the job hash expires, null when it never does.
     pub expires_in: Option<i64>,
     /// The job is in rq-scheduler's `scheduled_jobs` (it may be queued/finished as well).

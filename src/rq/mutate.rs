@@ -70,6 +70,14 @@ impl Report {
         }
     }
 
+    /// A report for a source that could not be worked on at all.
+    #[must_use]
+    pub fn failed(action: &'static str, source: &str, error: &super::Error) -> Self {
+        let mut r = Self::new(action, source, false);
+        r.error = Some(error.to_string());
+        r
+    }
+
     pub(crate) fn skip(&mut self, id: &str, reason: impl Into<String>) {
         self.skipped_count += 1;
         if self.skipped.len() < MAX_LISTED_SKIPS {
@@ -118,9 +126,13 @@ pub(crate) fn reason(code: i64) -> &'static str {
         0 => "no longer there (a worker or another client moved it meanwhile)",
         -1 => "job hash is gone (dangling id)",
         -2 => "job is running; stop it first (rqctl stop-job) or use --force",
-        -3 => "periodic rq-scheduler job: deleting it ends the schedule; use --force",
+        -3 => {
+            "periodic rq-scheduler job: this would end (delete) or not stop (cancel) its schedule; use --force"
+        }
         -4 => "already canceled",
         -5 => "not scheduled",
+        -6 => "its key is not a hash (not an RQ job)",
+        -7 => "its queue key is not a list",
         _ => "unexpected script result",
     }
 }

@@ -82,6 +82,13 @@ impl RqClient {
         });
         entries.dedup_by(|a, b| a.id == b.id && a.queue == b.queue);
 
+        // Only the soonest `limit` job entries are worth a read: cut before fetching, so
+        // that many queues with many scheduled jobs cost no more than one page.
+        pending.sort_by(|a, b| a.3.total_cmp(&b.3));
+        if pending.len() as u64 > limit {
+            pending.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            truncated = true;
+        }
         if !pending.is_empty() {
             let mut pipe = redis::pipe();
             for (_, id, _, _) in &pending {

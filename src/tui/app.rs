@@ -164,6 +164,14 @@ impl App {
     /// Applies one message; returns what the refresh task should do.
     pub fn update(&mut self, msg: Msg, now: SystemTime) -> Vec<Command> {
         let mut out = Vec::new();
+        // New data reorders rows (workers pop jobs, sorts change): keep the cursor on the
+        // same queue, worker, job or schedule, so that a key never acts on another one.
+        let keep = matches!(
+            msg,
+            Msg::OverviewLoaded(..) | Msg::PageLoaded(_) | Msg::SchedulesLoaded(_)
+        )
+        .then(|| self.selected_key())
+        .flatten();
         match msg {
             Msg::KeyPressed(key) => self.on_key(key, &mut out),
             Msg::Resized => {}
@@ -188,23 +196,23 @@ impl App {
                     self.jobs.page = Some(page);
                 }
             }
-            Msg::JobLoaded(result) => {
-                if let Some(d) = &mut self.detail {
-                    let same = match &result {
-                        Ok(job) => job.id == d.id,
-                        Err(_) => true,
-                    };
-                    if same {
-                        d.job = Some(result);
-                    }
+            Msg::JobLoaded { id, result } => {
+                if let Some(d) = self.detail.as_mut().filter(|d| d.id == id) {
+                    d.job = Some(result);
                 }
             }
             Msg::SchedulesLoaded(s) => self.schedules = Some(s),
             Msg::ActionFinished { label, result } => {
                 self.status = Some(mutations::outcome(&label, &result));
+                // The marked rows were the action's target; they must not be the next one's.
+                self.jobs_nav.marked.clear();
+                self.workers.marked.clear();
                 out.push(Command::RefreshNow);
             }
             Msg::ConnectionChanged(state) => self.conn = state,
+        }
+        if let Some(key) = keep {
+            self.reselect(&key);
         }
         self.clamp_selections();
         let watch = self.watch();
@@ -213,6 +221,12 @@ impl App {
             out.push(Command::SetWatch(watch));
         }
         out
+    }
+
+    /// Forgets which watch the refresh task has, so that the next update sends it again
+    /// (used when the command channel was full and the watch was dropped).
+    pub fn forget_watch(&mut self) {
+        self.watch_sent = None;
     }
 
     /// The scopes whose bindings are active now, most specific first.
@@ -478,6 +492,15 @@ impl App {
         self.jobs.page = None;
         self.jobs_nav.selected = 0;
         self.jobs_nav.marked.clear();
+    }
+
+    pub(crate) fn nav(&self) -> &TableNav {
+        match self.tab {
+            Tab::Queues => &self.queues,
+            Tab::Workers => &self.workers,
+            Tab::Jobs => &self.jobs_nav,
+            Tab::Schedules => &self.sched_nav,
+        }
     }
 
     pub(crate) fn nav_mut(&mut self) -> &mut TableNav {

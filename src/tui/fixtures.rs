@@ -147,6 +147,7 @@ pub fn job() -> crate::rq::Job {
         ),
         dependency_ids: Vec::new(),
         dependents: Vec::new(),
+        dependents_total: 0,
         expires_in: Some(31_535_900),
         rq_scheduler_next_run: None,
         fields: BTreeMap::from([

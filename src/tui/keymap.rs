@@ -93,6 +93,15 @@ const fn b(
 pub static BINDINGS: &[Binding] = &[
     b(
         Confirm,
+        &[Ctrl('c')],
+        "C-c",
+        Action::Quit,
+        "",
+        "Quit without doing it",
+    ),
+    b(Help, &[Ctrl('c')], "C-c", Action::Quit, "", "Quit"),
+    b(
+        Confirm,
         &[Char('y'), Char('Y')],
         "y",
         Action::Confirm,

@@ -34,7 +34,10 @@ pub enum Msg {
     Ticked,
     OverviewLoaded(Box<Overview>, SystemTime),
     PageLoaded(JobPage),
-    JobLoaded(Result<Box<Job>, String>),
+    JobLoaded {
+        id: String,
+        result: Result<Box<Job>, String>,
+    },
     SchedulesLoaded(Schedules),
     ActionFinished {
         label: String,

@@ -260,7 +260,12 @@ async fn fetch(
             Err(e) if e.is_transient() => return Err(e.to_string()),
             Err(e) => Err(e.to_string()),
         };
-        let _ = msgs.send(Msg::JobLoaded(job)).await;
+        let _ = msgs
+            .send(Msg::JobLoaded {
+                id: id.clone(),
+                result: job,
+            })
+            .await;
     }
     if watch.schedules && (d.schedules || d.overview) {
         let s = client.schedules(500).await.map_err(|e| e.to_string())?;

@@ -8,6 +8,7 @@ use clap::Args;
 use crate::cli::output::Output;
 use crate::cli::report::{UsageError, confirm, print_reports};
 use crate::present::thousands;
+use crate::rq::mutate::Report;
 use crate::rq::{Registry, RqClient};
 
 #[derive(Debug, Args)]
@@ -66,10 +67,12 @@ pub async fn run(
     }
     let mut reports = Vec::new();
     for q in &queues {
-        reports.push(match args.registry {
-            None => client.empty_queue(q, false).await?,
-            Some(r) => client.empty_registry(q, r, false).await?,
-        });
+        // A failure on one queue is reported with it; the others are still emptied.
+        let result = match args.registry {
+            None => client.empty_queue(q, false).await,
+            Some(r) => client.empty_registry(q, r, false).await,
+        };
+        reports.push(result.unwrap_or_else(|e| Report::failed("empty", q, &e)));
     }
     print_reports(out, &reports, false)
 }

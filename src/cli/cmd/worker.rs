@@ -114,7 +114,8 @@ pub async fn clean(
 ) -> anyhow::Result<ExitCode> {
     let queues = super::queues_or_all(client, &args.queues).await?;
     let reports = client.clean(&queues, args.dry_run).await?;
-    let ok = reports.iter().all(|r| r.error.is_none());
+    // A queue left to a worker that held the maintenance lock was not cleaned: not done.
+    let ok = reports.iter().all(|r| r.error.is_none() && !r.locked);
     if out.json {
         out.json(&serde_json::json!({"ok": ok, "dry_run": args.dry_run, "reports": reports}))?;
     } else {

@@ -1,5 +1,7 @@
 //! Shared machinery for bulk mutations: snapshots of registries and batched script calls.
 
+use std::collections::HashMap;
+
 use futures_util::StreamExt;
 use redis::{Cmd, Script};
 
@@ -10,7 +12,7 @@ use super::super::keys::Registry;
 use super::super::reply;
 use super::{BATCH, BATCHES_PER_TRIP};
 
-/// Ids are read in pages of this many (one round trip each) before anything changes.
+/// Ids are read in pages of about this many (one round trip each) before anything changes.
 const SNAPSHOT_PAGE: i64 = 10_000;
 
 /// A registry member and the job id inside it (they differ for RQ 2.x started entries).
@@ -33,44 +35,56 @@ impl Member {
 }
 
 impl RqClient {
-    /// Every member of a registry at this moment, paged so that no reply is huge. Concurrent
-    /// changes may shift pages; the per-job scripts re-check membership, so a shifted page
-    /// can only cause a skip, never a double move.
+    /// Every member of a registry, in score order (the order RQ requeues in). Read with
+    /// ZSCAN, which returns every member present for the whole scan even while others are
+    /// added or removed (paging by rank would skip some when earlier ones go away).
     pub(crate) async fn snapshot_registry(
         &mut self,
         registry: Registry,
         queue: &str,
     ) -> Result<Vec<Member>> {
         let key = registry.key(queue);
-        let mut out = Vec::new();
-        let mut start = 0_i64;
+        let mut seen: HashMap<Vec<u8>, f64> = HashMap::new();
+        let mut cursor = b"0".to_vec();
         loop {
             let v = self
                 .cmd(
                     "read registry",
-                    redis::cmd("ZRANGE")
+                    redis::cmd("ZSCAN")
                         .arg(&key)
-                        .arg(start)
-                        .arg(start + SNAPSHOT_PAGE - 1)
-                        .arg("WITHSCORES")
+                        .arg(&cursor)
+                        .arg("COUNT")
+                        .arg(SNAPSHOT_PAGE)
                         .clone(),
                 )
                 .await?;
-            let page = reply::scored(&v);
-            let n = page.len();
-            out.extend(page.into_iter().map(|(m, score)| {
+            let parts = reply::items(&v);
+            cursor = parts
+                .first()
+                .and_then(reply::bytes)
+                .unwrap_or_else(|| b"0".to_vec());
+            if let Some(page) = parts.get(1) {
+                seen.extend(reply::scored(page));
+            }
+            if cursor == b"0" {
+                break;
+            }
+        }
+        let mut out: Vec<Member> = seen
+            .into_iter()
+            .map(|(m, score)| {
                 Member::of(
                     Some(registry),
                     String::from_utf8_lossy(&m).into_owned(),
                     score,
                 )
-            }));
-            if (n as i64) < SNAPSHOT_PAGE {
-                break;
-            }
-            start += SNAPSHOT_PAGE;
-        }
-        out.dedup_by(|a, b| a.member == b.member);
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            a.score
+                .total_cmp(&b.score)
+                .then_with(|| a.member.cmp(&b.member))
+        });
         Ok(out)
     }
 

@@ -40,19 +40,9 @@ pub struct CleanReport {
     pub error: Option<String>,
 }
 
-impl RqClient {
-    /// Cleans each queue's registries and worker set. Failure callbacks (Python) cannot run.
-    pub async fn clean(&mut self, queues: &[String], dry_run: bool) -> Result<Vec<CleanReport>> {
-        let mut out = Vec::new();
-        for q in queues {
-            out.push(self.clean_queue(q, dry_run).await?);
-        }
-        Ok(out)
-    }
-
-    async fn clean_queue(&mut self, queue: &str, dry_run: bool) -> Result<CleanReport> {
-        let (stamp, now) = now_stamps();
-        let mut rep = CleanReport {
+impl CleanReport {
+    fn empty(queue: &str, dry_run: bool) -> Self {
+        Self {
             queue: queue.to_string(),
             dry_run,
             finished_expired: 0,
@@ -63,7 +53,31 @@ impl RqClient {
             stale_workers: 0,
             locked: false,
             error: None,
-        };
+        }
+    }
+}
+
+impl RqClient {
+    /// Cleans each queue's registries and worker set. Failure callbacks (Python) cannot run.
+    pub async fn clean(&mut self, queues: &[String], dry_run: bool) -> Result<Vec<CleanReport>> {
+        let mut out = Vec::new();
+        for q in queues {
+            // A failure on one queue is reported with it; the others are still cleaned.
+            let report = match self.clean_queue(q, dry_run).await {
+                Ok(r) => r,
+                Err(e) => CleanReport {
+                    error: Some(e.to_string()),
+                    ..CleanReport::empty(q, dry_run)
+                },
+            };
+            out.push(report);
+        }
+        Ok(out)
+    }
+
+    async fn clean_queue(&mut self, queue: &str, dry_run: bool) -> Result<CleanReport> {
+        let (stamp, now) = now_stamps();
+        let mut rep = CleanReport::empty(queue, dry_run);
         let lock = keys::clean_registries_lock(queue);
         if !dry_run {
             let got = self

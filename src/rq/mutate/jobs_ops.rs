@@ -30,6 +30,8 @@ pub(crate) struct Probe {
     pub status: JobStatus,
     pub origin: String,
     pub in_rq_scheduler: bool,
+    /// In RQ's `rq:scheduled:<origin>` (filled by `probe_scheduled`).
+    pub in_scheduled_registry: bool,
 }
 
 impl RqClient {
@@ -56,9 +58,25 @@ impl RqClient {
                     origin: f.get(1).and_then(reply::text).unwrap_or_default(),
                     exists: reply::int(&r.next()).unwrap_or(0) > 0,
                     in_rq_scheduler: !matches!(r.next(), redis::Value::Nil),
+                    in_scheduled_registry: false,
                 }
             })
             .collect())
+    }
+
+    /// Fills `in_scheduled_registry` (a second round trip: the key needs each origin).
+    async fn probe_scheduled(&mut self, probes: &mut [Probe]) -> Result<()> {
+        let mut pipe = redis::pipe();
+        for p in probes.iter() {
+            pipe.cmd("ZSCORE")
+                .arg(Registry::Scheduled.key(&p.origin))
+                .arg(&p.id);
+        }
+        let replies = self.pipeline("read schedules", pipe).await?;
+        for (p, v) in probes.iter_mut().zip(replies) {
+            p.in_scheduled_registry = !matches!(v, redis::Value::Nil);
+        }
+        Ok(())
     }
 
     /// Requeues every job of `registry` in each of `queues`, one report per queue.
@@ -71,11 +89,19 @@ impl RqClient {
     ) -> Result<Vec<Report>> {
         let mut reports = Vec::new();
         for q in queues {
-            let members = self.snapshot_registry(registry, q).await?;
             let mut report = Report::new("requeue", format!("{registry}@{q}"), dry_run);
             report.destination = Some(format!("queue {q}"));
-            self.requeue_members(registry, q, &members, at_front, &mut report)
-                .await?;
+            // A failure on one queue is reported with it; the others still run.
+            let done = match self.snapshot_registry(registry, q).await {
+                Ok(members) => {
+                    self.requeue_members(registry, q, &members, at_front, &mut report)
+                        .await
+                }
+                Err(e) => Err(e),
+            };
+            if let Err(e) = done {
+                report.error = Some(e.to_string());
+            }
             reports.push(report);
         }
         Ok(reports)
@@ -90,6 +116,12 @@ impl RqClient {
         report: &mut Report,
     ) -> Result<()> {
         let (stamp, now) = now_stamps();
+        // Running jobs are not targets of a started-registry requeue: only abandoned ones
+        // (their heartbeat expiry has passed) are. The script re-checks each score.
+        let members: Vec<&Member> = members
+            .iter()
+            .filter(|m| registry != Registry::Started || m.score <= now as f64)
+            .collect();
         report.matched = members.len() as u64;
         report.sample_from(members.iter().map(|m| m.id.as_str()));
         if report.dry_run {
@@ -98,27 +130,21 @@ impl RqClient {
             for (m, ok) in members.iter().zip(exists) {
                 if !ok {
                     report.skip(&m.id, reason(-1));
-                } else if registry == Registry::Started && m.score > now as f64 {
-                    report.skip(&m.id, reason(-2));
                 }
             }
             report.matched -= report.skipped_count;
             return Ok(());
         }
-        let started = if registry == Registry::Started {
-            "1"
-        } else {
-            "0"
-        };
         let args = [
             stamp,
             flag(at_front).into(),
             queue.to_string(),
             now.to_string(),
-            started.into(),
+            flag(registry == Registry::Started).into(),
+            flag(registry == Registry::Deferred).into(),
         ];
         let (codes, err) = self
-            .run_batches(&REQUEUE, &[registry.key(queue)], &args, members, |m, c| {
+            .run_batches(&REQUEUE, &[registry.key(queue)], &args, &members, |m, c| {
                 c.arg(&m.member).arg(&m.id);
             })
             .await;
@@ -219,6 +245,7 @@ impl RqClient {
                 _ if !p.exists => -1,
                 JobStatus::Canceled => -4,
                 JobStatus::Started if !force => -2,
+                _ if !force && p.in_rq_scheduler => -3,
                 _ => 1,
             });
             return Ok(report);
@@ -241,28 +268,12 @@ impl RqClient {
         let ids = &unique(ids);
         let mut report = Report::new("enqueue-now", "the named jobs", dry_run);
         if dry_run {
-            let probes = self.probe(ids).await?;
-            let mut pipe = redis::pipe();
-            for p in &probes {
-                pipe.cmd("ZSCORE")
-                    .arg(Registry::Scheduled.key(&p.origin))
-                    .arg(&p.id);
-            }
-            let scheduled: Vec<bool> = self
-                .pipeline("read schedules", pipe)
-                .await?
-                .iter()
-                .map(|v| !matches!(v, redis::Value::Nil))
-                .collect();
-            let probes: Vec<(Probe, bool)> = probes.into_iter().zip(scheduled).collect();
-            let plain: Vec<Probe> = probes.iter().map(|(p, _)| p.clone()).collect();
-            let mut i = 0;
-            predict(&mut report, &plain, |p| {
-                let in_registry = probes.get(i).is_some_and(|(_, s)| *s);
-                i += 1;
+            let mut probes = self.probe(ids).await?;
+            self.probe_scheduled(&mut probes).await?;
+            predict(&mut report, &probes, |p| {
                 if !p.exists {
                     -1
-                } else if in_registry || p.in_rq_scheduler {
+                } else if p.in_scheduled_registry || p.in_rq_scheduler {
                     1
                 } else {
                     -5
@@ -307,7 +318,7 @@ fn tally<'a>(report: &mut Report, ids: impl Iterator<Item = &'a str>, codes: &[i
 }
 
 /// Dry run: what the script would answer for each probe.
-fn predict(report: &mut Report, probes: &[Probe], mut code: impl FnMut(&Probe) -> i64) {
+fn predict(report: &mut Report, probes: &[Probe], code: impl Fn(&Probe) -> i64) {
     report.sample_from(probes.iter().map(|p| p.id.as_str()));
     for p in probes {
         let c = code(p);

@@ -14,11 +14,13 @@ static EMPTY_QUEUE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("../scripts/empty_queue.lua")));
 static DELETE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("../scripts/delete.lua")));
+static DELETE_QUEUE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("../scripts/delete_queue.lua")));
 static COMPACT: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("../scripts/compact.lua")));
 
 /// Ids emptied per script call: each call stays a few milliseconds of Redis time.
-const EMPTY_CHUNK: u64 = 2_000;
+const EMPTY_CHUNK: u64 = 4_000;
 /// Window of a compaction pass.
 const COMPACT_WINDOW: i64 = 2_000;
 
@@ -122,14 +124,16 @@ impl RqClient {
         if dry_run || report.error.is_some() {
             return Ok(report);
         }
-        let mut pipe = redis::pipe();
-        pipe.atomic()
-            .cmd("SREM")
-            .arg(keys::QUEUES)
-            .arg(keys::queue(queue))
-            .cmd("DEL")
-            .arg(keys::queue(queue));
-        self.transaction("delete queue", pipe).await?;
+        let key = keys::queue(queue);
+        let tail = DELETE_QUEUE
+            .key(key.as_slice())
+            .key(keys::QUEUES)
+            .arg(key.as_slice())
+            .invoke_async::<i64>(self.connection())
+            .await
+            .map_err(|e| Error::redis("delete queue", &e))?;
+        report.done += u64::try_from(tail).unwrap_or(0);
+        report.matched = report.done;
         Ok(report)
     }
 

@@ -1,10 +1,11 @@
 -- Cancel a batch of jobs, each atomically, as RQ 2.12's Job.cancel (rq-data-model.md 4.4):
 -- status canceled, out of its queue and the registry of its previous status, into
 -- rq:canceled:<origin> scored with the cancel time.
--- ARGV[1] = now (epoch seconds), ARGV[2] = '1' to force (cancel running jobs),
+-- ARGV[1] = now (epoch seconds), ARGV[2] = '1' to force (cancel running jobs and periodic
+-- rq-scheduler jobs, which RQ's cancel leaves in rq-scheduler's set),
 -- ARGV[3..] = job ids.
 -- Returns one code per job: 1 canceled, -1 job hash gone, -2 running (refused),
--- -4 already canceled.
+-- -3 periodic rq-scheduler job (refused), -4 already canceled.
 local registry_of = {
   started = 'wip', deferred = 'deferred', scheduled = 'scheduled', finished = 'finished',
   failed = 'failed', stopped = 'failed', canceled = 'canceled'
@@ -21,6 +22,9 @@ for i = 3, #ARGV do
       out[#out + 1] = -4
     elseif status == 'started' and ARGV[2] ~= '1' then
       out[#out + 1] = -2
+    elseif ARGV[2] ~= '1' and redis.call('ZSCORE', 'rq:scheduler:scheduled_jobs', id) then
+      -- rq-scheduler would run (and re-arm) it anyway: canceling alone would not stop it.
+      out[#out + 1] = -3
     else
       local origin = redis.call('HGET', job, 'origin') or ''
       redis.call('HSET', job, 'status', 'canceled')

@@ -7,16 +7,17 @@
 -- ARGV[1] = enqueued_at (RQ timestamp), ARGV[2] = '1' to push at the front,
 -- ARGV[3] = fallback queue name (the registry's), ARGV[4] = now (epoch seconds),
 -- ARGV[5] = '1' when KEYS[1] is a started registry (running jobs are skipped),
--- ARGV[6..] = pairs of registry member and job id.
+-- ARGV[6] = '1' when KEYS[1] is a deferred registry (the job leaves its parents' dependents),
+-- ARGV[7..] = pairs of registry member and job id.
 -- Returns one code per job: 1 requeued, 0 no longer in the registry, -1 job hash gone
--- (member removed), -2 still running.
+-- (member removed), -2 still running, -6 key is not a hash, -7 queue key is not a list.
 -- Pushing in member order keeps RQ's order (ascending score; LPUSH of several ids leaves
 -- the last at the head, as RQ's one-by-one LPUSH does).
 local empty_exc = '\120\156\3\0\0\0\0\1'
 local now = tonumber(ARGV[4])
 local started = ARGV[5] == '1'
 local members, ids = {}, {}
-for i = 6, #ARGV, 2 do
+for i = 7, #ARGV, 2 do
   members[#members + 1] = ARGV[i]
   ids[#ids + 1] = ARGV[i + 1]
 end
@@ -36,40 +37,67 @@ if started then
   end
 end
 local call = redis.call
+local deferred = ARGV[6] == '1'
+-- A failing command after a write would leave earlier jobs of the batch half-moved (Lua
+-- does not roll back), so everything that can fail is checked before the first write:
+-- the job key's type (HMGET under pcall) and each origin queue's type (for the pushes).
+local pushable = {}
+local function can_push(origin)
+  if pushable[origin] == nil then
+    local t = call('TYPE', 'rq:queue:' .. origin)
+    t = t.ok or t
+    pushable[origin] = (t == 'list' or t == 'none')
+  end
+  return pushable[origin]
+end
 local out, remove, origins, pushes = {}, {}, {}, {}
 for k, member in ipairs(members) do
   local id = ids[k]
   local job = 'rq:job:' .. id
-  local score = started and scores[k]
   local code = 1
-  local f
-  if started and not score then
-    code = 0
-  elseif not started and call('ZREM', KEYS[1], member) == 0 then
-    code = 0
-  else
-    f = call('HMGET', job, 'origin', 'timeout', 'ttl')
-    if not (f[1] or f[2] or f[3]) and call('EXISTS', job) == 0 then
+  local read, f = pcall(call, 'HMGET', job, 'origin', 'timeout', 'ttl')
+  local origin
+  if read then
+    origin = f[1]
+    if not origin or origin == '' then origin = ARGV[3] end
+  end
+  if not read then
+    code = -6
+  elseif not can_push(origin) then
+    code = -7
+  elseif started then
+    local score = scores[k]
+    if not score then
+      code = 0
+    elseif not (f[1] or f[2] or f[3]) and call('EXISTS', job) == 0 then
       code = -1
-      if started then remove[#remove + 1] = member end
-    elseif started and tonumber(score) > now then
+      remove[#remove + 1] = member
+    elseif tonumber(score) > now then
       code = -2
     end
+  elseif call('ZREM', KEYS[1], member) == 0 then
+    code = 0
+  elseif not (f[1] or f[2] or f[3]) and call('EXISTS', job) == 0 then
+    code = -1
   end
   if code == 1 then
     if started then remove[#remove + 1] = member end
-    local origin = f[1]
-    if origin and origin ~= '' then
+    if origin == f[1] then
       call('HSET', job, 'status', 'queued', 'enqueued_at', ARGV[1], 'started_at', '',
         'ended_at', '', 'exc_info', empty_exc)
     else
-      origin = ARGV[3]
       call('HSET', job, 'status', 'queued', 'enqueued_at', ARGV[1], 'started_at', '',
         'ended_at', '', 'exc_info', empty_exc, 'origin', origin)
     end
     if not f[2] then call('HSET', job, 'timeout', '180') end
-    local ttl = tonumber(f[3] or '')
-    if ttl and ttl > 0 then call('EXPIRE', job, ttl) end
+    local ttl = math.floor(tonumber(f[3] or '') or 0)
+    if ttl > 0 and ttl < 2147483647 then call('EXPIRE', job, ttl) end
+    if deferred then
+      -- A parent that finishes later must not enqueue this job a second time.
+      for _, parent in ipairs(call('SMEMBERS', 'rq:job::' .. id .. ':dependencies')) do
+        call('SREM', 'rq:job:' .. parent .. ':dependents', id)
+      end
+    end
     local list = pushes[origin]
     if not list then
       list = {}
@@ -80,10 +108,10 @@ for k, member in ipairs(members) do
   end
   out[#out + 1] = code
 end
-if #remove > 0 then redis.call('ZREM', KEYS[1], unpack(remove)) end
+if #remove > 0 then call('ZREM', KEYS[1], unpack(remove)) end
 local push = 'RPUSH'
 if ARGV[2] == '1' then push = 'LPUSH' end
 for _, origin in ipairs(origins) do
-  redis.call(push, 'rq:queue:' .. origin, unpack(pushes[origin]))
+  call(push, 'rq:queue:' .. origin, unpack(pushes[origin]))
 end
 return out

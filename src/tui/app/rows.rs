@@ -153,3 +153,38 @@ impl App {
             .unwrap_or_default()
     }
 }
+
+impl App {
+    /// The identity of the selected row of the current tab.
+    pub(super) fn selected_key(&self) -> Option<String> {
+        self.row_keys().into_iter().nth(self.nav().selected)
+    }
+
+    /// Moves the cursor to the row with this identity, if it is still shown.
+    pub(super) fn reselect(&mut self, key: &str) {
+        if let Some(i) = self.row_keys().iter().position(|k| k == key) {
+            self.nav_mut().selected = i;
+        }
+    }
+
+    fn row_keys(&self) -> Vec<String> {
+        match self.tab {
+            Tab::Queues => self
+                .visible_queues()
+                .iter()
+                .map(|q| q.name.clone())
+                .collect(),
+            Tab::Workers => self
+                .visible_workers()
+                .iter()
+                .map(|w| w.name.clone())
+                .collect(),
+            Tab::Jobs => self.visible_jobs().iter().map(|j| j.id.clone()).collect(),
+            Tab::Schedules => self
+                .visible_schedules()
+                .iter()
+                .map(|s| format!("{:?}:{}", s.source, s.id))
+                .collect(),
+        }
+    }
+}

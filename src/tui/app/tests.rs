@@ -243,3 +243,43 @@ fn ticks_record_history_for_sparklines() {
     assert_eq!(app.history.samples("default").len(), 5);
     let _ = SystemTime::now();
 }
+
+#[test]
+fn the_cursor_follows_its_item_when_rows_move() {
+    let mut app = loaded();
+    app.update(key('2'), fixtures::now());
+    app.update(key('j'), fixtures::now()); // w-idle
+    let mut ov = fixtures::overview();
+    ov.workers.insert(0, ov.workers[0].clone());
+    ov.workers[0].name = "a-new-worker".into();
+    app.update(
+        Msg::OverviewLoaded(Box::new(ov), fixtures::now()),
+        fixtures::now(),
+    );
+    assert_eq!(app.visible_workers()[app.workers.selected].name, "w-idle");
+}
+
+#[test]
+fn an_error_for_another_job_is_not_shown_and_marks_clear_after_actions() {
+    let mut app = loaded();
+    app.update(key('3'), fixtures::now());
+    app.update(Msg::PageLoaded(page(10, 0, 10)), fixtures::now());
+    app.update(code(KeyCode::Char(' ')), fixtures::now());
+    app.update(code(KeyCode::Enter), fixtures::now());
+    app.update(
+        Msg::JobLoaded {
+            id: "other".into(),
+            result: Err("no such job".into()),
+        },
+        fixtures::now(),
+    );
+    assert!(app.detail.as_ref().unwrap().job.is_none());
+    app.update(
+        Msg::ActionFinished {
+            label: "requeue".into(),
+            result: Ok(Vec::new()),
+        },
+        fixtures::now(),
+    );
+    assert!(app.jobs_nav.marked.is_empty());
+}

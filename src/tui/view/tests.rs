@@ -96,7 +96,10 @@ fn job_detail() {
         fixtures::now(),
     );
     app.update(
-        Msg::JobLoaded(Ok(Box::new(fixtures::job()))),
+        Msg::JobLoaded {
+            id: fixtures::job().id,
+            result: Ok(Box::new(fixtures::job())),
+        },
         fixtures::now(),
     );
     insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
