@@ -50,10 +50,15 @@ impl RqClient {
     /// a wrong password is one clear error here rather than a failure later.
     pub async fn connect(opts: &ConnectOptions) -> Result<Self> {
         let shown = redact_url(&opts.url);
-        let client = redis::Client::open(opts.url.as_str()).map_err(|e| Error::InvalidUrl {
+        let invalid = |e: redis::RedisError| Error::InvalidUrl {
             url: shown.clone(),
             reason: describe(&e).replace(&opts.url, &shown),
-        })?;
+        };
+        let info =
+            redis::IntoConnectionInfo::into_connection_info(opts.url.as_str()).map_err(invalid)?;
+        // No CLIENT SETINFO on connect: it would cost a round trip before every command.
+        let settings = info.redis_settings().clone().set_skip_set_lib_name();
+        let client = redis::Client::open(info.set_redis_settings(settings)).map_err(invalid)?;
         let db = client.get_connection_info().redis_settings().db();
         let config = redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(Some(opts.connect_timeout))
