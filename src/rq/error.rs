@@ -1,4 +1,4 @@
-//! The data layer's error type. Front-ends add context with anyhow; this layer never does.
+//! The data layer's error type. Front-ends add their own context; this layer never does.
 
 /// Everything that can go wrong while talking to Redis about RQ data.
 #[derive(Debug, thiserror::Error)]
