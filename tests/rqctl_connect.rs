@@ -86,3 +86,14 @@ fn url_from_environment_and_usage_errors() {
     let bad_registry = rqctl(&server.url(), &["jobs", "q", "--registry", "nope"]);
     assert_eq!(bad_registry.status.code(), Some(2));
 }
+
+#[test]
+fn completions_need_no_server() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rqctl"))
+        .args(["--url", "redis://127.0.0.1:1/0", "completions", "bash"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let script = String::from_utf8_lossy(&out.stdout);
+    assert!(script.contains("rqctl") && script.contains("requeue"), "{script}");
+}
