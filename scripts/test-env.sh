@@ -43,6 +43,7 @@ install_missing() {
 }
 install_missing redis-server redis-server
 install_missing tmux tmux   # the end-to-end test drives the real rqtop in tmux
+install_missing openssl openssl   # the TLS test makes its own certificate
 redis_version="$(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')"
 [ -n "$redis_version" ] || die "could not determine the redis-server version"
 

@@ -95,5 +95,8 @@ fn completions_need_no_server() {
         .unwrap();
     assert!(out.status.success());
     let script = String::from_utf8_lossy(&out.stdout);
-    assert!(script.contains("rqctl") && script.contains("requeue"), "{script}");
+    assert!(
+        script.contains("rqctl") && script.contains("requeue"),
+        "{script}"
+    );
 }

@@ -50,6 +50,8 @@ impl RqClient {
     /// a wrong password is one clear error here rather than a failure later.
     pub async fn connect(opts: &ConnectOptions) -> Result<Self> {
         let shown = redact_url(&opts.url);
+        // rediss:// needs a crypto provider; installing it twice is harmless (Err ignored).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let invalid = |e: redis::RedisError| Error::InvalidUrl {
             url: shown.clone(),
             reason: describe(&e).replace(&opts.url, &shown),
