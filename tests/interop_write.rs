@@ -136,7 +136,10 @@ fn requeued_jobs_run_on_a_real_worker_and_dangling_ids_are_skipped() {
         text.contains("requeued 3 jobs from failed@default"),
         "{text}"
     );
-    assert!(text.contains("ghost: job hash is gone"), "{text}");
+    assert!(
+        text.contains("ghost: no such job (its hash is gone"),
+        "{text}"
+    );
 
     let burst = Rq::V2.cli(&url, &["worker", "--burst", "default"]);
     assert!(burst.status.success());

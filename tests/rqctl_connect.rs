@@ -100,3 +100,27 @@ fn completions_need_no_server() {
         "{script}"
     );
 }
+
+#[test]
+fn typos_in_queue_names_are_errors_and_json_errors_are_documents() {
+    let server = RedisServer::start();
+    let url = server.url();
+    for args in [
+        vec!["jobs", "nosuchq"],
+        vec!["empty", "nosuchq", "--yes"],
+        vec!["requeue", "--all", "failed", "--queue", "nosuchq"],
+        vec!["compact", "nosuchq"],
+    ] {
+        let out = rqctl(&url, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("no such queue: nosuchq"),
+            "{args:?}"
+        );
+    }
+    let out = rqctl(&url, &["job", "nope", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["error"], "no such job: nope");
+}

@@ -40,13 +40,17 @@ impl Output {
         let _ = writeln!(err, "{s}");
     }
 
-    /// One clear line on stderr; the chain of causes joined, no backtrace.
+    /// One clear line on stderr (the chain of causes joined, no backtrace); with `--json`
+    /// also `{"ok": false, "error": "..."}` on stdout, so that a script always gets a document.
     pub fn error(&mut self, e: &anyhow::Error) {
         let msg = e
             .chain()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join(": ");
+        if self.json {
+            let _ = self.json(&serde_json::json!({"ok": false, "error": msg}));
+        }
         self.note(&format!("rqctl: error: {msg}"));
     }
 }

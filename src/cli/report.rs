@@ -104,22 +104,25 @@ pub async fn plan_confirm_run(
 }
 
 fn print_one(out: &mut Output, r: &Report) {
-    let past = match r.action {
-        "requeue" => "requeued",
-        "delete" => "deleted",
-        "cancel" => "canceled",
-        "empty" | "delete-queue" => "removed",
-        "enqueue-now" => "enqueued",
-        "compact" => "dropped",
-        "shutdown" => "sent shutdown to",
-        "kill-horse" => "sent kill-horse to",
-        "stop-job" => "sent stop-job for",
-        other => other,
+    // (verb for a dry run, verb in the past, noun)
+    let (verb, past, noun) = match r.action {
+        "requeue" => ("requeue", "requeued", "job"),
+        "delete" => ("delete", "deleted", "job"),
+        "cancel" => ("cancel", "canceled", "job"),
+        "empty" | "delete-queue" => ("remove", "removed", "job"),
+        "enqueue-now" => ("enqueue", "enqueued", "job"),
+        "compact" => ("drop", "dropped", "dangling id"),
+        "shutdown" => ("send shutdown to", "sent shutdown to", "worker"),
+        "kill-horse" => ("send kill-horse to", "sent kill-horse to", "worker"),
+        "stop-job" => ("send stop-job for", "sent stop-job for", "job"),
+        other => (other, other, "job"),
     };
-    let noun = match r.action {
-        "shutdown" | "kill-horse" => "workers",
-        "compact" => "dangling ids",
-        _ => "jobs",
+    let count = |n: u64| format!("{} {noun}{}", thousands(n), if n == 1 { "" } else { "s" });
+    // "from the named jobs" says nothing: name the source only when it is a place.
+    let from = if r.source.starts_with("the named") {
+        String::new()
+    } else {
+        format!(" from {}", r.source)
     };
     let to = r
         .destination
@@ -133,17 +136,11 @@ fn print_one(out: &mut Output, r: &Report) {
             format!(" (e.g. {})", r.sample.join(", "))
         };
         out.line(&format!(
-            "dry run: would {} {} {noun} from {}{to}{sample}",
-            r.action,
-            thousands(r.matched),
-            r.source
+            "dry run: would {verb} {}{from}{to}{sample}",
+            count(r.matched)
         ));
     } else {
-        out.line(&format!(
-            "{past} {} {noun} from {}{to}",
-            thousands(r.done),
-            r.source
-        ));
+        out.line(&format!("{past} {}{from}{to}", count(r.done)));
     }
     if r.skipped_count > 0 {
         out.line(&format!("{} skipped:", thousands(r.skipped_count)));

@@ -24,13 +24,19 @@ pub fn job_text(job: &Job, now: SystemTime) -> String {
     }
     match &job.data_error {
         Some(e) => {
-            let _ = writeln!(s, "Arguments    <{e}>");
+            let _ = writeln!(s, "Call         <{e}>");
         }
         None => {
-            let _ = writeln!(s, "Arguments    ({})", job.args_repr.join(", "));
-            for (k, v) in &job.kwargs_repr {
-                let _ = writeln!(s, "  {k} = {v}");
-            }
+            // As Python would write the call: positional, then keyword arguments.
+            let args = job
+                .args_repr
+                .iter()
+                .cloned()
+                .chain(job.kwargs_repr.iter().map(|(k, v)| format!("{k}={v}")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let func = job.func_name.as_deref().unwrap_or("?");
+            let _ = writeln!(s, "Call         {func}({args})");
         }
     }
     let _ = writeln!(s, "Description  {}", opt(&job.description));
@@ -52,6 +58,9 @@ pub fn job_text(job: &Job, now: SystemTime) -> String {
         );
     }
     let _ = writeln!(s, "Worker       {}", opt(&job.worker_name));
+    if let Some(n) = job.retries_left {
+        let _ = writeln!(s, "Retries left {n}");
+    }
     let num = |v: Option<i64>| v.map_or_else(|| "-".to_string(), |n| n.to_string());
     let _ = writeln!(
         s,

@@ -124,7 +124,7 @@ pub(crate) fn unique(ids: &[String]) -> Vec<String> {
 pub(crate) fn reason(code: i64) -> &'static str {
     match code {
         0 => "no longer there (a worker or another client moved it meanwhile)",
-        -1 => "job hash is gone (dangling id)",
+        -1 => "no such job (its hash is gone: a dangling id)",
         -2 => "job is running; stop it first (rqctl stop-job) or use --force",
         -3 => {
             "periodic rq-scheduler job: this would end (delete) or not stop (cancel) its schedule; use --force"

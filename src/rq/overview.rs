@@ -43,6 +43,18 @@ impl RqClient {
         })
     }
 
+    /// Whether RQ knows the queue: in `rq:queues`, or its list exists (rq-scheduler's
+    /// target queues join `rq:queues` only at their first run).
+    pub async fn queue_exists(&mut self, name: &str) -> Result<bool> {
+        let mut pipe = redis::pipe();
+        pipe.cmd("SISMEMBER")
+            .arg(keys::QUEUES)
+            .arg(keys::queue(name));
+        pipe.cmd("EXISTS").arg(keys::queue(name));
+        let replies = self.pipeline("check queue", pipe).await?;
+        Ok(replies.iter().any(|v| reply::int(v).unwrap_or(0) > 0))
+    }
+
     async fn fetch_roots(&mut self) -> Result<Roots> {
         let mut pipe = redis::pipe();
         pipe.cmd("SMEMBERS").arg(keys::QUEUES);

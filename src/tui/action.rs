@@ -1,5 +1,25 @@
 //! What a key means. The keymap maps keys to these; `App::update` carries them out.
 
+impl Action {
+    /// Actions that change Redis data (hidden from hints in read-only mode).
+    #[must_use]
+    pub fn changes_data(self) -> bool {
+        matches!(
+            self,
+            Action::Requeue
+                | Action::RequeueAllFailed
+                | Action::Delete
+                | Action::Cancel
+                | Action::EnqueueNow
+                | Action::StopJob
+                | Action::EmptyQueue
+                | Action::ShutdownWorker
+                | Action::KillHorse
+                | Action::ToggleSuspend
+        )
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     Quit,

@@ -125,7 +125,12 @@ pub struct App {
     /// Rows a page key moves (the table height, set by the view).
     pub page_rows: usize,
     watch_sent: Option<Watch>,
+    /// When the status line last changed (it fades after `STATUS_FOR`).
+    status_since: Option<SystemTime>,
 }
+
+/// How long an action's result stays in the status line.
+const STATUS_FOR: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl App {
     #[must_use]
@@ -158,11 +163,13 @@ impl App {
             should_quit: false,
             page_rows: 10,
             watch_sent: None,
+            status_since: None,
         }
     }
 
     /// Applies one message; returns what the refresh task should do.
     pub fn update(&mut self, msg: Msg, now: SystemTime) -> Vec<Command> {
+        let status_before = self.status.clone();
         let mut out = Vec::new();
         // New data reorders rows (workers pop jobs, sorts change): keep the cursor on the
         // same queue, worker, job or schedule, so that a key never acts on another one.
@@ -178,6 +185,15 @@ impl App {
             Msg::Ticked => {
                 if let Some(ov) = &self.overview {
                     self.history.record(unix(now), &ov.queues);
+                }
+                if self.status.is_some() && self.status_since.is_none() {
+                    self.status_since = Some(now);
+                }
+                let faded = self
+                    .status_since
+                    .is_some_and(|t| now.duration_since(t).is_ok_and(|d| d >= STATUS_FOR));
+                if faded {
+                    self.status = None;
                 }
             }
             Msg::OverviewLoaded(ov, at) => {
@@ -213,6 +229,9 @@ impl App {
         }
         if let Some(key) = keep {
             self.reselect(&key);
+        }
+        if self.status != status_before {
+            self.status_since = Some(now);
         }
         self.clamp_selections();
         let watch = self.watch();

@@ -557,13 +557,15 @@ pub fn lookup(scopes: &[Scope], ev: &KeyEvent) -> Option<Action> {
 
 /// Footer hints for these scopes, first scope first.
 #[must_use]
-pub fn hints(scopes: &[Scope]) -> Vec<(&'static str, &'static str)> {
+pub fn hints(scopes: &[Scope], read_only: bool) -> Vec<(&'static str, &'static str)> {
     scopes
         .iter()
         .flat_map(|s| {
-            BINDINGS
-                .iter()
-                .filter(move |bind| bind.scope == *s && !bind.hint.is_empty())
+            BINDINGS.iter().filter(move |bind| {
+                bind.scope == *s
+                    && !bind.hint.is_empty()
+                    && !(read_only && bind.action.changes_data())
+            })
         })
         .map(|bind| (bind.label, bind.hint))
         .collect()

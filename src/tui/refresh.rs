@@ -40,7 +40,7 @@ impl Default for RefreshConfig {
 
 type Events = Pin<Box<dyn Stream<Item = String> + Send>>;
 
-const MAX_BACKOFF: Duration = Duration::from_secs(10);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 struct State {
     watch: Watch,
@@ -135,9 +135,12 @@ pub async fn run(
             ev = next_event(&mut st.events) => match ev {
                 Some(channel) => st.mark(classify(&channel)),
                 None => {
-                    // The subscription connection ended: resubscribe, and resync then.
+                    // The subscription connection ended: often the server went away. Read
+                    // at once (that read reports the loss, or finds the server fine), then
+                    // resubscribe and resync.
                     st.events = None;
                     st.subscribe_at = Some(Instant::now() + backoff(st.failures + 1));
+                    st.mark(Dirty::all());
                 }
             },
             () = sleep_until(due.unwrap_or_else(far_future)), if due.is_some() => {
@@ -223,7 +226,7 @@ fn far_future() -> Instant {
 }
 
 fn backoff(failures: u32) -> Duration {
-    let secs = 1u64 << failures.saturating_sub(1).min(4);
+    let secs = 1u64 << failures.saturating_sub(1).min(3);
     Duration::from_secs(secs).min(MAX_BACKOFF)
 }
 

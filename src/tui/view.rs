@@ -98,9 +98,6 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: S
         Span::raw(" │ "),
         Span::raw(conn),
     ];
-    if !updated.is_empty() {
-        spans.push(Span::raw(format!(" │ {updated}")));
-    }
     if let Some(o) = app.overview.as_ref().filter(|o| o.suspended) {
         // RQ workers notice suspension only between jobs: say so until all of them have.
         let alive: Vec<_> = o
@@ -117,6 +114,10 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: S
     }
     if app.read_only {
         spans.push(Span::raw(" │ read-only"));
+    }
+    // The age goes last: on a narrow terminal it is what gets cut, not the badges.
+    if !updated.is_empty() {
+        spans.push(Span::raw(format!(" │ {updated}")));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.header), area);
 }
@@ -175,7 +176,7 @@ fn render_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 fn render_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = Vec::new();
     // `?` first: when the line is cut at the right edge, the way to every key stays visible.
-    let mut hints = keymap::hints(&app.scopes());
+    let mut hints = keymap::hints(&app.scopes(), app.read_only);
     hints.sort_by_key(|(key, _)| *key != "?");
     for (key, hint) in hints {
         spans.push(Span::styled(format!(" {key}"), theme.key));

@@ -92,6 +92,7 @@ pub async fn delete_queue(
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
     // Unlike the job commands, an empty queue is still worth deleting (it leaves rq:queues).
+    super::known_queue(client, &args.queue).await?;
     let plan = client.delete_queue(&args.queue, true).await?;
     if args.dry_run {
         return print_reports(out, &[plan], true);
@@ -120,6 +121,7 @@ pub async fn compact(
     client: &mut RqClient,
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
+    super::known_queue(client, &args.queue).await?;
     let report = client.compact_queue(&args.queue, args.dry_run).await?;
     print_reports(out, &[report], args.dry_run)
 }

@@ -36,6 +36,9 @@ pub async fn run(args: &JobsArgs, client: &mut RqClient, out: &mut Output) -> an
         newest_first: args.newest,
     };
     let page = client.jobs(&query).await?;
+    if page.total == 0 {
+        super::known_queue(client, &args.queue).await?;
+    }
     if out.json {
         return out.json(&page);
     }

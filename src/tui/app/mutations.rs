@@ -171,6 +171,10 @@ pub(super) fn outcome(label: &str, result: &Result<Vec<Report>, String>) -> Stat
             text: format!("{label} failed: {e}"),
             tone: Tone::Bad,
         },
+        Ok(reports) if reports.is_empty() => Status {
+            text: format!("{label}: done"),
+            tone: Tone::Good,
+        },
         Ok(reports) => {
             let done: u64 = reports.iter().map(|r| r.done).sum();
             let skipped: u64 = reports.iter().map(|r| r.skipped_count).sum();

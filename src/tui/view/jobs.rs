@@ -42,6 +42,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
     if marked > 0 {
         title.push_str(&format!("· {marked} marked "));
     }
+    title.push_str(&widgets::filter_note(&app.filter));
     let b = block(title, theme);
     let rows = app.visible_jobs();
     if rows.is_empty() {

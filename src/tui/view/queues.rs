@@ -21,8 +21,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         Layout::vertical([Constraint::Fill(1), Constraint::Length(panel)]).areas(area);
     let rows = app.visible_queues();
     let title = format!(
-        " Queues · sort: {} ",
-        sort_names(Tab::Queues)[app.queues.sort % 4]
+        " Queues · sort: {} {}",
+        sort_names(Tab::Queues)[app.queues.sort % 4],
+        widgets::filter_note(&app.filter)
     );
     let b = block(title, theme);
     if app.overview.is_none() {
@@ -40,23 +41,30 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         empty(frame, table_area, text, theme);
         return;
     }
+    // Below 80 columns the three quiet counts (deferred, scheduled, canceled) give way so
+    // that queue names stay readable; the Jobs tab's strip still shows them.
     let wide = area.width >= 100;
-    let mut header = vec![
-        "QUEUE", "QUEUED", "STARTED", "FAILED", "FINISHED", "DEFER", "SCHED", "CANC", "WKR",
-        "OLDEST",
-    ];
-    let mut widths = vec![
-        Constraint::Fill(1),
-        Constraint::Length(9),
-        Constraint::Length(7),
-        Constraint::Length(7),
-        Constraint::Length(8),
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Length(5),
-        Constraint::Length(4),
-        Constraint::Length(7),
-    ];
+    let full = area.width >= 80;
+    let columns: Vec<(&str, u16)> = [
+        ("QUEUED", 8),
+        ("STARTED", 7),
+        ("FAILED", 7),
+        ("FINISHED", 8),
+        ("DEFER", 5),
+        ("SCHED", 5),
+        ("CANC", 4),
+        ("WKR", 3),
+        ("OLDEST", 7),
+    ]
+    .into_iter()
+    .filter(|(name, _)| full || !matches!(*name, "DEFER" | "SCHED" | "CANC"))
+    .collect();
+    let mut header: Vec<&str> = std::iter::once("QUEUE")
+        .chain(columns.iter().map(|c| c.0))
+        .collect();
+    let mut widths: Vec<Constraint> = std::iter::once(Constraint::Min(10))
+        .chain(columns.iter().map(|c| Constraint::Length(c.1)))
+        .collect();
     if wide {
         header.push("TREND");
         widths.push(Constraint::Length(20));
@@ -72,12 +80,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
                 Cell::from(Line::from(thousands(q.failed)).right_aligned())
                     .style(if q.failed > 0 { theme.bad } else { theme.muted }),
                 num(q.finished),
-                num(q.deferred),
-                num(q.scheduled),
-                num(q.canceled),
+            ];
+            if full {
+                cells.extend([num(q.deferred), num(q.scheduled), num(q.canceled)]);
+            }
+            cells.extend([
                 num(q.workers),
                 Cell::from(Line::from(present::age(q.oldest_queued_at, now)).right_aligned()),
-            ];
+            ]);
             if wide {
                 let depth: Vec<u64> = app
                     .history

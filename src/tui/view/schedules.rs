@@ -23,6 +23,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
     if app.schedules.as_ref().is_some_and(|s| s.truncated) {
         title.push_str("· first 500 ");
     }
+    title.push_str(&super::widgets::filter_note(&app.filter));
     let b = block(title, theme);
     if rows.is_empty() {
         frame.render_widget(b, area);

@@ -221,3 +221,9 @@ fn suspension_is_requested_until_every_worker_notices() {
     let screen = format!("{}", draw(&mut app, 100, 24).backend());
     assert!(screen.contains("│ SUSPENDED"), "{screen}");
 }
+
+#[test]
+fn narrow_terminal_keeps_queue_names() {
+    let mut app = loaded();
+    insta::assert_snapshot!(draw(&mut app, 64, 18).backend());
+}

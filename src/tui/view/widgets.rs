@@ -53,3 +53,12 @@ pub fn header<'a>(names: &[&'a str], right: &[&str], theme: &Theme) -> ratatui::
     });
     ratatui::widgets::Row::new(cells.collect::<Vec<_>>()).style(theme.muted)
 }
+
+/// `· /text ` for a table title while a filter narrows it (the status line may be busy).
+pub fn filter_note(filter: &str) -> String {
+    if filter.is_empty() {
+        String::new()
+    } else {
+        format!("· /{filter} ")
+    }
+}

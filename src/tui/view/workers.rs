@@ -29,6 +29,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
     if marked > 0 {
         title.push_str(&format!("· {marked} marked "));
     }
+    title.push_str(&widgets::filter_note(&app.filter));
     let b = block(title, theme);
     if rows.is_empty() {
         frame.render_widget(b, area);
