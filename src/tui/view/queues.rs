@@ -133,11 +133,12 @@ fn render_panel(frame: &mut Frame, area: Rect, app: &App, queue: &str, theme: &T
         None if samples.last().is_some_and(|s| s.queued == 0) => "empty".to_string(),
         None => "not draining".to_string(),
     };
-    let problem = app
+    let info = app
         .overview
         .as_ref()
-        .and_then(|o| o.queues.iter().find(|q| q.name == queue))
-        .and_then(|q| q.problem.clone());
+        .and_then(|o| o.queues.iter().find(|q| q.name == queue));
+    let current = info.map(|q| q.queued);
+    let problem = info.and_then(|q| q.problem.clone());
     let title = match problem {
         Some(p) => format!(" {queue} · {p} "),
         None => format!(" {queue} · {eta} "),
@@ -164,7 +165,8 @@ fn render_panel(frame: &mut Frame, area: Rect, app: &App, queue: &str, theme: &T
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled("depth ", theme.muted),
-            Span::raw(depth.last().map_or("-".into(), |d| thousands(*d))),
+            // The table's own count: the sparkline's last sample can be a tick older.
+            Span::raw(current.map_or("-".into(), thousands)),
         ])),
         l_label,
     );

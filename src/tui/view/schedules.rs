@@ -36,7 +36,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         return;
     }
     let widths = [
-        Constraint::Length(10),
+        Constraint::Length(11),
         Constraint::Length(12),
         Constraint::Length(9),
         Constraint::Fill(2),
