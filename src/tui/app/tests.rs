@@ -1,5 +1,6 @@
 //! The reducer without a terminal: messages in, state and commands out.
 
+#[cfg(test)] // the whole file is the test module (declared under #[cfg(test)])
 use std::time::{Duration, SystemTime};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

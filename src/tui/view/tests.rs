@@ -1,6 +1,7 @@
 //! Every screen as a snapshot on ratatui's TestBackend (80x24 unless the test is about size),
 //! plus direct buffer checks for what only colour shows.
 
+#[cfg(test)] // the whole file is the test module (declared under #[cfg(test)])
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
