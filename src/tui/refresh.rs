@@ -178,8 +178,11 @@ pub async fn run(
                     }
                     Err(_) => st.subscribe_at = Some(Instant::now() + backoff(st.failures + 2)),
                 }
-                let state = conn_state(&st, &cfg);
-                announce(&mut st, &msgs, state).await;
+                // While reads fail, the header keeps saying "reconnecting".
+                if st.failures == 0 {
+                    let state = conn_state(&st, &cfg);
+                    announce(&mut st, &msgs, state).await;
+                }
             }
             () = sleep_until(st.next_poll) => {
                 let every = if st.events.is_some() { cfg.safety_poll } else { cfg.poll };
