@@ -369,3 +369,27 @@ Scheduler(queue_name='default', connection=r).cron('*/5 * * * *', func=labjobs.s
     );
     assert_eq!(rqctl_json(&url, &["job", "cronjob"])["status"], "scheduled");
 }
+
+#[test]
+fn requeue_all_started_takes_abandoned_jobs_back() {
+    let server = RedisServer::start();
+    let url = server.url();
+    abandoned(&url);
+    let out = rqctl_json(&url, &["requeue", "--all", "started"]);
+    assert_eq!(out["reports"][0]["done"], 1, "{out}");
+    assert_eq!(
+        out["reports"][0]["sample"],
+        serde_json::json!(["lost"]),
+        "2.x member parsed to its id"
+    );
+    let state = Rq::V2.state(&url, &["lost"]);
+    assert_eq!(state["jobs"]["lost"]["status"], "JobStatus.QUEUED");
+    assert_eq!(
+        state["queues"]["default"]["registries"]["started"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        state["queues"]["default"]["job_ids"],
+        serde_json::json!(["waiting", "lost"])
+    );
+}

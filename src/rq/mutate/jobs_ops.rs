@@ -6,15 +6,36 @@ use std::sync::LazyLock;
 use redis::Script;
 
 use super::super::client::RqClient;
-use super::super::error::Result;
+use super::super::error::{Error, Result};
 use super::super::keys::{self, Registry};
 use super::super::model::JobStatus;
 use super::super::reply::{self, Replies};
 use super::bulk::Member;
 use super::{Report, now_stamps, reason, unique};
 
-static REQUEUE: LazyLock<Script> =
-    LazyLock::new(|| Script::new(include_str!("../scripts/requeue.lua")));
+/// Requeue named members (ids mode) or the head of a registry (head mode): one shared body.
+static REQUEUE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        &[
+            include_str!("../scripts/requeue_ids.lua"),
+            include_str!("../scripts/requeue_core.lua"),
+            "return out\n",
+        ]
+        .concat(),
+    )
+});
+static REQUEUE_HEAD: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        &[
+            include_str!("../scripts/requeue_head.lua"),
+            include_str!("../scripts/requeue_core.lua"),
+            "return {out, members}\n",
+        ]
+        .concat(),
+    )
+});
+/// Jobs a head-mode script call takes (~5-10 ms of Redis time).
+const HEAD_BATCH: u64 = 1_000;
 static DELETE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("../scripts/delete.lua")));
 static CANCEL: LazyLock<Script> =
@@ -92,12 +113,16 @@ impl RqClient {
             let mut report = Report::new("requeue", format!("{registry}@{q}"), dry_run);
             report.destination = Some(format!("queue {q}"));
             // A failure on one queue is reported with it; the others still run.
-            let done = match self.snapshot_registry(registry, q).await {
-                Ok(members) => {
-                    self.requeue_members(registry, q, &members, at_front, &mut report)
-                        .await
+            let done = if dry_run {
+                match self.snapshot_registry(registry, q).await {
+                    Ok(members) => {
+                        self.requeue_members(registry, q, &members, at_front, &mut report)
+                            .await
+                    }
+                    Err(e) => Err(e),
                 }
-                Err(e) => Err(e),
+            } else {
+                self.requeue_head(registry, q, at_front, &mut report).await
             };
             if let Err(e) = done {
                 report.error = Some(e.to_string());
@@ -150,6 +175,77 @@ impl RqClient {
             .await;
         tally(report, members.iter().map(|m| m.id.as_str()), &codes, 1);
         report.error = err.map(|e| e.to_string());
+        Ok(())
+    }
+
+    /// Requeues a whole registry from its head, in calls of `HEAD_BATCH` jobs, taking at
+    /// most as many jobs as it held at the start (jobs failing meanwhile wait for the next
+    /// run). Refused members stay at the head and are stepped over.
+    async fn requeue_head(
+        &mut self,
+        registry: Registry,
+        queue: &str,
+        at_front: bool,
+        report: &mut Report,
+    ) -> Result<()> {
+        let (stamp, now) = now_stamps();
+        let key = registry.key(queue);
+        let count = if registry == Registry::Started {
+            redis::cmd("ZCOUNT").arg(&key).arg("-inf").arg(now).clone()
+        } else {
+            redis::cmd("ZCARD").arg(&key).clone()
+        };
+        let mut left = reply::int(&self.cmd("count registry", count).await?)
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(0);
+        let mut offset = 0_u64;
+        while left > 0 {
+            let reply = REQUEUE_HEAD
+                .key(key.as_slice())
+                .arg(&stamp)
+                .arg(flag(at_front))
+                .arg(queue)
+                .arg(now)
+                .arg(flag(registry == Registry::Started))
+                .arg(flag(registry == Registry::Deferred))
+                .arg(offset)
+                .arg(left.min(HEAD_BATCH))
+                .invoke_async::<redis::Value>(self.connection())
+                .await;
+            let reply = match reply {
+                Ok(v) => v,
+                Err(e) => {
+                    report.error = Some(Error::redis("requeue", &e).to_string());
+                    break;
+                }
+            };
+            let parts = reply::items(&reply);
+            let codes = parts.first().map(reply::items).unwrap_or_default();
+            let members = parts.get(1).map(reply::members).unwrap_or_default();
+            if members.is_empty() {
+                break;
+            }
+            left = left.saturating_sub(members.len() as u64);
+            for (code, member) in codes.iter().zip(&members) {
+                let member = Member::of(
+                    Some(registry),
+                    String::from_utf8_lossy(member).into_owned(),
+                    0.0,
+                );
+                if report.sample.len() < 10 {
+                    report.sample.push(member.id.clone());
+                }
+                report.matched += 1;
+                match reply::int(code).unwrap_or(-99) {
+                    1 => report.done += 1,
+                    -1 => report.skip(&member.id, reason(-1)), // removed from the registry
+                    other => {
+                        report.skip(&member.id, reason(other));
+                        offset += 1; // still at the head: step over it next time
+                    }
+                }
+            }
+        }
         Ok(())
     }
 

@@ -1,41 +1,9 @@
--- Requeue a batch of jobs from one registry, each atomically, as RQ's BaseRegistry.requeue
--- leaves them (rq-data-model.md 4.1): out of the registry, status queued, enqueued_at now,
--- started_at/ended_at cleared, exc_info = zlib(""), timeout defaulted, ttl re-applied, and the
--- id pushed onto its origin queue. Everything else (worker_name, meta, retries_left, results,
--- the key's TTL) is left as RQ leaves it.
--- KEYS[1] = registry key
--- ARGV[1] = enqueued_at (RQ timestamp), ARGV[2] = '1' to push at the front,
--- ARGV[3] = fallback queue name (the registry's), ARGV[4] = now (epoch seconds),
--- ARGV[5] = '1' when KEYS[1] is a started registry (running jobs are skipped),
--- ARGV[6] = '1' when KEYS[1] is a deferred registry (the job leaves its parents' dependents),
--- ARGV[7..] = pairs of registry member and job id.
--- Returns one code per job: 1 requeued, 0 no longer in the registry, -1 job hash gone
--- (member removed), -2 still running, -6 key is not a hash, -7 queue key is not a list.
--- Pushing in member order keeps RQ's order (ascending score; LPUSH of several ids leaves
--- the last at the head, as RQ's one-by-one LPUSH does).
-local empty_exc = '\120\156\3\0\0\0\0\1'
-local now = tonumber(ARGV[4])
-local started = ARGV[5] == '1'
-local members, ids = {}, {}
-for i = 7, #ARGV, 2 do
-  members[#members + 1] = ARGV[i]
-  ids[#ids + 1] = ARGV[i + 1]
-end
-if #members == 0 then return {} end
+-- The body shared by requeue_ids.lua and requeue_head.lua (concatenated by mutate/jobs_ops.rs):
+-- given `members`, `ids`, `scores` (started registries only), `started`, `from_head` (the
+-- members were just read from the registry) and `now`, it
+-- requeues each job and fills `out` with one code per job.
 -- Speed comes from few calls per job: membership, then HMGET + HSET (EXISTS only when
 -- HMGET finds nothing), then one push per origin queue. The script is atomic as a whole.
--- Started registries need each score (running entries are skipped): ZMSCORE for the
--- batch (Redis >= 6.2; ZSCORE each on older servers), then one ZREM. Other registries need
--- no score: one ZREM per job both tests and removes membership, with no float formatting.
-local scores
-if started then
-  local ok
-  ok, scores = pcall(redis.call, 'ZMSCORE', KEYS[1], unpack(members))
-  if not ok then
-    scores = {}
-    for k, m in ipairs(members) do scores[k] = redis.call('ZSCORE', KEYS[1], m) end
-  end
-end
 local call = redis.call
 local deferred = ARGV[6] == '1'
 -- A failing command after a write would leave earlier jobs of the batch half-moved (Lua
@@ -75,13 +43,19 @@ for k, member in ipairs(members) do
     elseif tonumber(score) > now then
       code = -2
     end
+  elseif from_head then
+    -- Read from the registry by this very script: a member for sure; removed in one ZREM.
+    if not (f[1] or f[2] or f[3]) and call('EXISTS', job) == 0 then
+      code = -1
+      remove[#remove + 1] = member
+    end
   elseif call('ZREM', KEYS[1], member) == 0 then
     code = 0
   elseif not (f[1] or f[2] or f[3]) and call('EXISTS', job) == 0 then
     code = -1
   end
   if code == 1 then
-    if started then remove[#remove + 1] = member end
+    if started or from_head then remove[#remove + 1] = member end
     if origin == f[1] then
       call('HSET', job, 'status', 'queued', 'enqueued_at', ARGV[1], 'started_at', '',
         'ended_at', '', 'exc_info', empty_exc)
@@ -114,4 +88,3 @@ if ARGV[2] == '1' then push = 'LPUSH' end
 for _, origin in ipairs(origins) do
   call(push, 'rq:queue:' .. origin, unpack(pushes[origin]))
 end
-return out
