@@ -214,3 +214,36 @@ async fn a_lost_server_shows_reconnecting_and_recovers() {
         live.app.conn
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirmed_action_runs_through_the_library_and_the_screen_follows() {
+    let server = RedisServer::start();
+    let url = server.url();
+    Rq::V2.script(
+        &url,
+        "import subprocess\nfrom rq import Queue\nimport labjobs\nQueue('default', connection=r).enqueue(labjobs.fail, 'x', job_id='f0')\nsubprocess.run([sys.executable, '-m', 'rq.cli', 'worker', '--burst', '-w', 'rq.worker.SimpleWorker', '--url', URL, 'default'], check=True, capture_output=True)",
+    );
+    let mut live = Live::start(&url, RefreshConfig::default()).await;
+    let failed = |a: &App| a.overview.as_ref().map(|o| o.queues[0].failed);
+    assert!(
+        live.until(Duration::from_secs(10), |a| failed(a) == Some(1))
+            .await
+    );
+    live.cmds
+        .send(Command::Run(rqtop::tui::msg::Mutation::Requeue(vec![
+            "f0".into(),
+        ])))
+        .await
+        .unwrap();
+    assert!(
+        live.until(Duration::from_secs(10), |a| failed(a) == Some(0)
+            && queued(a, "default") == Some(1))
+            .await,
+        "the requeue shows on the next refresh"
+    );
+    assert!(
+        live.screen().contains("requeue: 1 done"),
+        "{}",
+        live.screen()
+    );
+}

@@ -124,11 +124,15 @@ pub async fn run(
                     }
                     Command::RefreshNow => st.mark(Dirty::all()),
                     Command::Run(m) => {
-                        let (label, result) = mutate(&mut client, m).await;
-                        if msgs.send(Msg::ActionFinished { label, result }).await.is_err() {
-                            return;
-                        }
-                        st.mark(Dirty::all());
+                        // In its own task on a clone of the client (same connection): a
+                        // bulk action of seconds must not stop the screen from refreshing.
+                        // The app asks for a refresh when the result arrives.
+                        let mut c = client.clone();
+                        let tx = msgs.clone();
+                        tokio::spawn(async move {
+                            let (label, result) = mutate(&mut c, m).await;
+                            let _ = tx.send(Msg::ActionFinished { label, result }).await;
+                        });
                     }
                 }
             }
