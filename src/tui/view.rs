@@ -82,13 +82,14 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: S
         }
         ConnState::Reconnecting { attempt, .. } => format!("⟳ reconnecting (attempt {attempt})"),
     };
+    // Whole seconds: a header that ticks through "0.3s ago" draws the eye for nothing.
     let updated = app
         .updated_at
-        .map(|t| {
-            format!(
-                "updated {}",
-                present::ago(Some(crate::rq::Timestamp(t)), now)
-            )
+        .map(|t| match now.duration_since(t) {
+            Ok(age) if age.as_secs() >= 1 => {
+                format!("updated {} ago", present::span(age.as_secs() as f64))
+            }
+            _ => "updated just now".to_string(),
         })
         .unwrap_or_default();
     let mut spans = vec![
