@@ -89,9 +89,7 @@ async fn run_loop(
     let mut signals = Signals::new()?;
 
     loop {
-        guard
-            .terminal
-            .draw(|f| view::render(f, &mut app, &theme, SystemTime::now()))?;
+        guard.draw(|f| view::render(f, &mut app, &theme, SystemTime::now()))?;
         let first = tokio::select! {
             biased;
             ev = input.next() => match ev {

@@ -1,6 +1,7 @@
 //! rqtop: the live console. Parse, connect (before touching the terminal, so a bad URL is a
 //! plain error), then hand over to the library.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -19,10 +20,8 @@ async fn main() -> ExitCode {
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join(": ");
-            #[allow(clippy::print_stderr)] // the terminal is restored by now
-            {
-                eprintln!("rqtop: error: {msg}");
-            }
+            // The terminal is restored by now; it may also be gone (SSH closed): ignore that.
+            let _ = writeln!(std::io::stderr(), "rqtop: error: {msg}");
             ExitCode::from(1)
         }
     }

@@ -7,7 +7,7 @@ use ratatui::DefaultTerminal;
 
 /// Owns the terminal; restores it when dropped.
 pub struct TerminalGuard {
-    pub terminal: DefaultTerminal,
+    terminal: Option<DefaultTerminal>,
 }
 
 impl TerminalGuard {
@@ -18,12 +18,31 @@ impl TerminalGuard {
         }
         // try_init installs a panic hook that restores the terminal before the report.
         let terminal = ratatui::try_init()?;
-        Ok(Self { terminal })
+        Ok(Self {
+            terminal: Some(terminal),
+        })
+    }
+
+    /// Draws one frame.
+    pub fn draw(&mut self, render: impl FnOnce(&mut ratatui::Frame)) -> std::io::Result<()> {
+        match &mut self.terminal {
+            Some(t) => t.draw(render).map(|_| ()),
+            None => Ok(()),
+        }
     }
 }
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        ratatui::restore();
+        // When the terminal is gone (a closed SSH session), ratatui's own clean-up reports
+        // the failure with eprintln!, which panics on the dead stderr and aborts before
+        // anything else is cleaned up (the demo's redis-server). So: restore quietly, and if
+        // the cursor cannot be shown any more, do not let Terminal's Drop try again.
+        let _ = ratatui::try_restore();
+        if let Some(mut t) = self.terminal.take()
+            && t.show_cursor().is_err()
+        {
+            std::mem::forget(t);
+        }
     }
 }
