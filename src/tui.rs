@@ -89,13 +89,21 @@ async fn run_loop(
     let mut signals = Signals::new()?;
 
     loop {
-        guard.draw(|f| view::render(f, &mut app, &theme, SystemTime::now()))?;
+        if let Err(e) = guard.draw(|f| view::render(f, &mut app, &theme, SystemTime::now())) {
+            if terminal_gone(&e) {
+                return Ok(()); // nothing left to draw on: end as if the user had quit
+            }
+            return Err(e.into());
+        }
         let first = tokio::select! {
             biased;
             ev = input.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => Msg::KeyPressed(k),
                 Some(Ok(Event::Resize(..))) => Msg::Resized,
                 Some(Ok(_)) => continue,
+                // The terminal is gone (closed SSH session, killed pty): nothing left to
+                // show; end as if the user had quit, and clean up.
+                Some(Err(e)) if terminal_gone(&e) => return Ok(()),
                 Some(Err(e)) => return Err(e.into()),
                 None => return Ok(()),
             },
@@ -133,6 +141,12 @@ async fn run_loop(
             return Ok(());
         }
     }
+}
+
+/// The terminal went away under us (closed SSH session, killed pty): EIO, ENXIO or a
+/// broken pipe on the tty.
+fn terminal_gone(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(5 | 6)) || e.kind() == std::io::ErrorKind::BrokenPipe
 }
 
 /// SIGTERM, SIGHUP (a closed SSH session) and a SIGINT sent by `kill` (Ctrl-C itself is a

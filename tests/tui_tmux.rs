@@ -106,3 +106,50 @@ fn rqtop_in_tmux_follows_real_rq() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_closed_terminal_ends_rqtop_demo_and_its_server() {
+    support::ensure_test_env();
+    let tmux = Tmux {
+        socket: format!("rqtop-demo-test-{}", std::process::id()),
+    };
+    let code_file = std::env::temp_dir().join(format!("rqtop-demo-exit-{}", std::process::id()));
+    let _ = std::fs::remove_file(&code_file);
+    // The shell ignores SIGHUP so that it can record rqtop's exit code; rqtop installs its
+    // own handler. stderr stays on the pty, which dies under rqtop.
+    let cmd = format!(
+        "trap '' HUP; {} --demo; echo $? > {}",
+        env!("CARGO_BIN_EXE_rqtop"),
+        code_file.display()
+    );
+    tmux.run(&["new-session", "-d", "-s", "t", "-x", "80", "-y", "24", &cmd]);
+    let s = tmux.wait_screen("the demo", |s| s.contains("● live") && s.contains("low"));
+    let port = s
+        .lines()
+        .next()
+        .and_then(|l| l.split("127.0.0.1:").nth(1))
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|p| p.parse::<u16>().ok())
+        .expect("demo port in the header");
+    // Closing the terminal (SSH gone) sends SIGHUP and kills the pty under rqtop.
+    tmux.run(&["kill-server"]);
+    let gone = wait_for(Duration::from_secs(10), || {
+        std::net::TcpStream::connect(("127.0.0.1", port))
+            .is_err()
+            .then_some(())
+    });
+    assert!(
+        gone.is_some(),
+        "the demo's redis-server on {port} outlived rqtop"
+    );
+    let code = wait_for(Duration::from_secs(10), || {
+        std::fs::read_to_string(&code_file).ok()
+    })
+    .expect("rqtop's exit code");
+    assert_eq!(
+        code.trim(),
+        "0",
+        "rqtop must end cleanly, not panic, when its terminal goes"
+    );
+    let _ = std::fs::remove_file(&code_file);
+}
