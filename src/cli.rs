@@ -55,11 +55,11 @@ pub enum Command {
     /// Delete the jobs of queues (as `rq empty`), or of a registry with --registry.
     Empty(cmd::empty::EmptyArgs),
     /// Delete jobs: hash, results, and their place in queue and registries.
-    Delete(cmd::jobs_ops::DeleteArgs),
+    Delete(cmd::jobs_ops::DestructiveJobArgs),
     /// Delete a queue and its queued jobs (as RQ's Queue.delete).
     DeleteQueue(cmd::empty::DeleteQueueArgs),
     /// Cancel jobs (as RQ's Job.cancel).
-    Cancel(cmd::jobs_ops::CancelArgs),
+    Cancel(cmd::jobs_ops::DestructiveJobArgs),
     /// Run scheduled jobs now.
     EnqueueNow(cmd::jobs_ops::EnqueueNowArgs),
     /// Drop ids whose job hash is gone from a queue.

@@ -178,19 +178,12 @@ fn real_workers_consume_while_requeue_and_empty_run() {
     // 150 jobs failed by a real worker (the flag makes them fail), then 400 queued jobs.
     Rq::V2.script(
         &url,
-        r#"
-import subprocess
-from rq import Queue
-import labjobs
-q = Queue('default', connection=r)
-r.set('flag', 1)
-for i in range(150):
-    q.enqueue(labjobs.fail_while, 'flag', i, job_id=f'f{i:03}')
-subprocess.run([sys.executable, '-m', 'rq.cli', 'worker', '--burst', '-w', 'rq.worker.SimpleWorker',
-                '--url', URL, 'default'], check=True, capture_output=True)
-for i in range(400):
-    q.enqueue(labjobs.add, i, i, job_id=f'a{i:03}')
-"#,
+        "from rq import Queue\nimport labjobs\nq = Queue('default', connection=r)\nr.set('flag', 1)\nfor i in range(150):\n    q.enqueue(labjobs.fail_while, 'flag', i, job_id=f'f{i:03}')",
+    );
+    Rq::V2.burst(&url, "default");
+    Rq::V2.script(
+        &url,
+        "from rq import Queue\nimport labjobs\nq = Queue('default', connection=r)\nfor i in range(400):\n    q.enqueue(labjobs.add, i, i, job_id=f'a{i:03}')",
     );
     let ids: Vec<String> = (0..150)
         .map(|i| format!("f{i:03}"))
@@ -198,38 +191,9 @@ for i in range(400):
         .collect();
     assert_eq!(rqctl_json(&url, &["info"])["queues"][0]["failed"], 150);
 
-    let workers: Vec<_> = (0..2)
-        .map(|i| {
-            Command::new(Rq::V2.python())
-                .args([
-                    "-m",
-                    "rq.cli",
-                    "worker",
-                    "-w",
-                    "rq.worker.SimpleWorker",
-                    "--name",
-                    &format!("cw{i}"),
-                    "--url",
-                    &url,
-                    "default",
-                ])
-                .env("PYTHONPATH", support::interop_dir())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap()
-        })
+    let _workers: Vec<_> = (0..2)
+        .map(|i| Rq::V2.simple_worker(&url, &format!("cw{i}"), &["default"]))
         .collect();
-    struct Kill(Vec<std::process::Child>);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            for w in &mut self.0 {
-                let _ = w.kill();
-                let _ = w.wait();
-            }
-        }
-    }
-    let _workers = Kill(workers);
     wait_for(Duration::from_secs(20), || {
         let n: usize = c.llen("rq:queue:default").unwrap();
         (n < 400).then_some(())

@@ -113,17 +113,16 @@ fn empty_registry_and_delete_queue_as_rq_sees_them() {
     Rq::V2.script(
         &url,
         r#"
-import subprocess
 from rq import Queue
 import labjobs
 q = Queue('default', connection=r)
 r.set('flag', 1)
 for i in range(4):
     q.enqueue(labjobs.fail_while, 'flag', i, job_id=f'f{i}')
-subprocess.run([sys.executable, '-m', 'rq.cli', 'worker', '--burst', '-w', 'rq.worker.SimpleWorker', '--url', URL, 'default'], check=True, capture_output=True)
-q.enqueue(labjobs.add, 1, 1, job_id='e0')
 "#,
     );
+    Rq::V2.burst(&url, "default");
+    Rq::V2.script(&url, "from rq import Queue\nimport labjobs\nQueue('default', connection=r).enqueue(labjobs.add, 1, 1, job_id='e0')");
     let out = rqctl_json(&url, &["empty", "default", "--registry", "failed", "--yes"]);
     assert_eq!(out["reports"][0]["done"], 4);
     let state = Rq::V2.state(&url, &["f0", "e0"]);
@@ -165,17 +164,7 @@ fn compact_drops_dangling_ids_and_keeps_order() {
     assert_eq!(out["reports"][0]["done"], 2);
     let ids: Vec<String> = c.lrange("rq:queue:default", 0, -1).unwrap();
     assert_eq!(ids, ["e0", "e2", "e3", "e5"]);
-    let burst = Rq::V2.cli(
-        &url,
-        &[
-            "worker",
-            "--burst",
-            "-w",
-            "rq.worker.SimpleWorker",
-            "default",
-        ],
-    );
-    assert!(burst.status.success());
+    Rq::V2.burst(&url, "default");
     assert_eq!(
         Rq::V2.state(&url, &[])["queues"]["default"]["registries"]["finished"]
             .as_array()
@@ -187,31 +176,14 @@ fn compact_drops_dangling_ids_and_keeps_order() {
 
 /// A job a real worker started and then died on (SIGKILL), with its heartbeat run out.
 fn abandoned(url: &str) {
-    let mut worker = Command::new(Rq::V2.python())
-        .args([
-            "-m",
-            "rq.cli",
-            "worker",
-            "-w",
-            "rq.worker.SimpleWorker",
-            "--name",
-            "doomed",
-            "--url",
-            url,
-            "default",
-        ])
-        .env("PYTHONPATH", interop_dir())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut worker = Rq::V2.simple_worker(url, "doomed", &["default"]);
     Rq::V2.script(url, "from rq import Queue\nimport labjobs\nQueue('default', connection=r).enqueue(labjobs.slow, 60, job_id='lost', job_timeout=300)\nQueue('default', connection=r).enqueue(labjobs.add, 1, 1, job_id='waiting')");
     wait_for(Duration::from_secs(20), || {
         (rqctl_json(url, &["job", "lost"])["status"] == "started").then_some(())
     })
     .expect("job starts");
-    worker.kill().unwrap();
-    worker.wait().unwrap();
+    worker.child.kill().unwrap();
+    worker.child.wait().unwrap();
     // Its heartbeat expiry (score) passes as it would ~90 s later.
     Rq::V2.script(url, "for m in r.zrange('rq:wip:default', 0, -1):\n    r.zadd('rq:wip:default', {m: 1000}, xx=True)");
 }
@@ -277,7 +249,8 @@ Scheduler(queue_name='default', connection=r).schedule(
 fn ids_named_twice_act_once() {
     let server = RedisServer::start();
     let url = server.url();
-    Rq::V2.script(&url, "import subprocess\nfrom rq import Queue\nimport labjobs\nq = Queue('default', connection=r)\nq.enqueue(labjobs.fail, 'x', job_id='f0')\nsubprocess.run([sys.executable, '-m', 'rq.cli', 'worker', '--burst', '-w', 'rq.worker.SimpleWorker', '--url', URL, 'default'], check=True, capture_output=True)");
+    Rq::V2.script(&url, "from rq import Queue\nimport labjobs\nq = Queue('default', connection=r)\nq.enqueue(labjobs.fail, 'x', job_id='f0')");
+    Rq::V2.burst(&url, "default");
     let out = rqctl_json(&url, &["requeue", "f0", "f0"]);
     assert_eq!(out["reports"][0]["done"], 1);
     let ids: Vec<String> = server.conn().lrange("rq:queue:default", 0, -1).unwrap();

@@ -221,8 +221,9 @@ async fn a_confirmed_action_runs_through_the_library_and_the_screen_follows() {
     let url = server.url();
     Rq::V2.script(
         &url,
-        "import subprocess\nfrom rq import Queue\nimport labjobs\nQueue('default', connection=r).enqueue(labjobs.fail, 'x', job_id='f0')\nsubprocess.run([sys.executable, '-m', 'rq.cli', 'worker', '--burst', '-w', 'rq.worker.SimpleWorker', '--url', URL, 'default'], check=True, capture_output=True)",
+        "from rq import Queue\nimport labjobs\nQueue('default', connection=r).enqueue(labjobs.fail, 'x', job_id='f0')",
     );
+    Rq::V2.burst(&url, "default");
     let mut live = Live::start(&url, RefreshConfig::default()).await;
     let failed = |a: &App| a.overview.as_ref().map(|o| o.queues[0].failed);
     assert!(

@@ -279,10 +279,39 @@ impl Rq {
         serde_json::from_slice(&out.stdout).expect("rqstate JSON")
     }
 
+    /// Runs a real `rq worker --burst` (SimpleWorker: no fork, fast) over `queue`.
+    pub fn burst(self, url: &str, queue: &str) {
+        let out = self.cli(
+            url,
+            &["worker", "--burst", "-w", "rq.worker.SimpleWorker", queue],
+        );
+        assert!(
+            out.status.success(),
+            "rq worker --burst: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Starts a long-running real worker in the background (killed on drop).
     pub fn worker(self, url: &str, name: &str, queues: &[&str]) -> BackgroundWorker {
+        self.spawn_worker(url, name, queues, &[])
+    }
+
+    /// Like `worker`, as a SimpleWorker (jobs run in the worker process itself).
+    pub fn simple_worker(self, url: &str, name: &str, queues: &[&str]) -> BackgroundWorker {
+        self.spawn_worker(url, name, queues, &["-w", "rq.worker.SimpleWorker"])
+    }
+
+    fn spawn_worker(
+        self,
+        url: &str,
+        name: &str,
+        queues: &[&str],
+        extra: &[&str],
+    ) -> BackgroundWorker {
         let child = Command::new(self.python())
             .args(["-m", "rq.cli", "worker", "--name", name, "--url", url])
+            .args(extra)
             .args(queues)
             .env("PYTHONPATH", interop_dir())
             .current_dir(interop_dir())

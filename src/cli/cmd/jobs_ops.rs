@@ -8,11 +8,13 @@ use crate::cli::output::Output;
 use crate::cli::report::{plan_confirm_run, print_reports};
 use crate::rq::RqClient;
 
+/// The named jobs of `delete` and `cancel`, which refuse the same ones without `--force`.
 #[derive(Debug, Args)]
-pub struct DeleteArgs {
+pub struct DestructiveJobArgs {
     #[arg(required = true)]
     pub ids: Vec<String>,
-    /// Also delete running jobs and periodic rq-scheduler jobs (which ends their schedule).
+    /// Also act on running jobs (stop them first: their work-horse keeps running) and on
+    /// periodic rq-scheduler jobs (delete ends their schedule; cancel alone would not stop it).
     #[arg(long)]
     pub force: bool,
     #[arg(long, short = 'y')]
@@ -22,7 +24,7 @@ pub struct DeleteArgs {
 }
 
 pub async fn delete(
-    args: &DeleteArgs,
+    args: &DestructiveJobArgs,
     client: &mut RqClient,
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
@@ -32,21 +34,8 @@ pub async fn delete(
     plan_confirm_run(out, args.dry_run, args.yes, plan, question, run).await
 }
 
-#[derive(Debug, Args)]
-pub struct CancelArgs {
-    #[arg(required = true)]
-    pub ids: Vec<String>,
-    /// Also cancel running jobs (their work-horse keeps running: stop-job first).
-    #[arg(long)]
-    pub force: bool,
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-    #[arg(long)]
-    pub dry_run: bool,
-}
-
 pub async fn cancel(
-    args: &CancelArgs,
+    args: &DestructiveJobArgs,
     client: &mut RqClient,
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
