@@ -129,6 +129,13 @@ fn print_one(out: &mut Output, r: &Report) {
         .as_deref()
         .map(|d| format!(" to {d}"))
         .unwrap_or_default();
+    let dangling = |n: u64| {
+        format!(
+            "{} dangling id{} (job hash gone)",
+            thousands(n),
+            if n == 1 { "" } else { "s" }
+        )
+    };
     if r.dry_run {
         let sample = if r.sample.is_empty() {
             String::new()
@@ -139,8 +146,28 @@ fn print_one(out: &mut Output, r: &Report) {
             "dry run: would {verb} {}{from}{to}{sample}",
             count(r.matched)
         ));
+        if r.dangling_removed > 0 {
+            out.line(&format!(
+                "dry run: would remove {} from {}, as RQ's cleanup does",
+                dangling(r.dangling_removed),
+                r.source
+            ));
+        }
+    } else if r.unknown > 0 {
+        out.line(&format!(
+            "{past} at least {}{from}{to}; the outcome of {} more is unknown (the connection failed before Redis answered)",
+            count(r.done),
+            thousands(r.unknown)
+        ));
     } else {
         out.line(&format!("{past} {}{from}{to}", count(r.done)));
+    }
+    if !r.dry_run && r.dangling_removed > 0 {
+        out.line(&format!(
+            "removed {} from {}, as RQ's cleanup does",
+            dangling(r.dangling_removed),
+            r.source
+        ));
     }
     if r.skipped_count > 0 {
         out.line(&format!("{} skipped:", thousands(r.skipped_count)));
@@ -155,8 +182,24 @@ fn print_one(out: &mut Output, r: &Report) {
         }
     }
     if let Some(e) = &r.error {
-        out.line(&format!(
-            "stopped early: {e}; what is done is done, run the command again to finish"
-        ));
+        out.line(&format!("stopped early: {e}"));
+        out.line(&advice(e));
+    }
+}
+
+/// What a person can do about an error that stopped a mutation midway.
+fn advice(error: &str) -> String {
+    let e = error.to_ascii_lowercase();
+    if e.contains("noperm") || e.contains("no permission") || e.contains("acl") {
+        "what is done is done; the Redis user lacks a permission named above: grant it \
+         (ACL SETUSER) or run as a user who has it, then run the command again"
+            .to_string()
+    } else if e.contains("wrongtype") || e.contains("wrong type") {
+        "what is done is done; a key named above is not of the type RQ uses: inspect it \
+         (redis-cli TYPE) before running the command again"
+            .to_string()
+    } else {
+        "what is done is done; run the command again: it acts only on what is still there"
+            .to_string()
     }
 }

@@ -1,6 +1,8 @@
 //! Every RQ key name, built by byte concatenation (ids and queue names are arbitrary bytes).
 //! No other module spells a literal `rq:` key.
 
+/// The namespace every RQ key starts with; scripts receive it as their first argument.
+pub const PREFIX: &str = "rq:";
 pub const QUEUES: &str = "rq:queues";
 pub const WORKERS: &str = "rq:workers";
 pub const SUSPENDED: &str = "rq:suspended";

@@ -2,11 +2,13 @@
 //! atomically per job (Lua scripts), in batches so that bulk work takes few round trips and
 //! no single call blocks Redis for long. Dangling ids are reported and skipped.
 
+mod batches;
 mod bulk;
 mod clean;
 mod commands;
 mod jobs_ops;
 mod queue_ops;
+mod scripts;
 
 use std::time::SystemTime;
 
@@ -44,6 +46,12 @@ pub struct Report {
     pub matched: u64,
     /// How many were changed.
     pub done: u64,
+    /// Dangling ids (their job hash is gone, RQ let it expire) removed from where they
+    /// were listed, as RQ's own cleanup would: routine, not a failure.
+    pub dangling_removed: u64,
+    /// Jobs sent to Redis whose outcome is unknown: the connection failed before Redis
+    /// answered, so they may or may not have been changed (a re-run acts on what is left).
+    pub unknown: u64,
     pub skipped_count: u64,
     /// The first skipped ids with reasons.
     pub skipped: Vec<Skipped>,
@@ -63,6 +71,8 @@ impl Report {
             destination: None,
             matched: 0,
             done: 0,
+            dangling_removed: 0,
+            unknown: 0,
             skipped_count: 0,
             skipped: Vec::new(),
             sample: Vec::new(),
@@ -98,7 +108,7 @@ impl Report {
         if self.dry_run {
             return self.error.is_none();
         }
-        self.error.is_none() && self.skipped_count == 0 && self.done == self.matched
+        self.error.is_none() && self.unknown == 0 && self.skipped_count == 0
     }
 }
 
@@ -133,6 +143,8 @@ pub(crate) fn reason(code: i64) -> &'static str {
         -5 => "not scheduled",
         -6 => "its key is not a hash (not an RQ job)",
         -7 => "its queue key is not a list",
+        -8 => "refused by a check (wrong key type or missing permission)",
+        scripts::UNKNOWN => "outcome unknown (its batch failed)",
         _ => "unexpected script result",
     }
 }

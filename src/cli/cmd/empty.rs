@@ -21,9 +21,14 @@ pub struct EmptyArgs {
     /// Empty this registry (and delete its jobs) instead of the queue itself.
     #[arg(long, short = 'r')]
     pub registry: Option<Registry>,
+    /// With --registry: also delete jobs that are running and periodic rq-scheduler jobs
+    /// (refused and reported otherwise).
+    #[arg(long, requires = "registry")]
+    pub force: bool,
     /// Do not ask for confirmation (needed without a terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Print what would be deleted, change nothing.
     #[arg(long)]
     pub dry_run: bool,
 }
@@ -41,7 +46,7 @@ pub async fn run(
     for q in &queues {
         plans.push(match args.registry {
             None => client.empty_queue(q, true).await?,
-            Some(r) => client.empty_registry(q, r, true).await?,
+            Some(r) => client.empty_registry(q, r, args.force, true).await?,
         });
     }
     if args.dry_run {
@@ -70,7 +75,7 @@ pub async fn run(
         // A failure on one queue is reported with it; the others are still emptied.
         let result = match args.registry {
             None => client.empty_queue(q, false).await,
-            Some(r) => client.empty_registry(q, r, false).await,
+            Some(r) => client.empty_registry(q, r, args.force, false).await,
         };
         reports.push(result.unwrap_or_else(|e| Report::failed("empty", q, &e)));
     }

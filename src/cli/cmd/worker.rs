@@ -115,7 +115,9 @@ pub async fn clean(
     let queues = super::queues_or_all(client, &args.queues).await?;
     let reports = client.clean(&queues, args.dry_run).await?;
     // A queue left to a worker that held the maintenance lock was not cleaned: not done.
-    let ok = reports.iter().all(|r| r.error.is_none() && !r.locked);
+    let ok = reports
+        .iter()
+        .all(|r| r.error.is_none() && !r.locked && r.refused.is_empty() && r.unknown == 0);
     if out.json {
         out.json(&serde_json::json!({"ok": ok, "dry_run": args.dry_run, "reports": reports}))?;
     } else {
@@ -142,6 +144,9 @@ pub async fn clean(
                 if r.abandoned_dangling > 0 { format!(" ({} dangling dropped)", thousands(r.abandoned_dangling)) } else { String::new() },
                 thousands(r.stale_workers),
             ));
+            for why in &r.refused {
+                out.line(&format!("  left as it was: {why}"));
+            }
             if let Some(e) = &r.error {
                 out.line(&format!("  stopped early: {e}"));
             }

@@ -2,10 +2,8 @@
 //! explicit, previewable action (rq-data-model.md 4.8), under RQ's maintenance lock.
 
 use std::io::Write;
-use std::sync::LazyLock;
 
 use base64::Engine;
-use redis::Script;
 use serde::Serialize;
 
 use super::super::client::RqClient;
@@ -14,9 +12,7 @@ use super::super::keys::{self, Registry};
 use super::super::reply::{self, Replies};
 use super::bulk::Member;
 use super::now_stamps;
-
-static ABANDON: LazyLock<Script> =
-    LazyLock::new(|| Script::new(include_str!("../scripts/abandon.lua")));
+use super::scripts::ABANDON;
 
 /// What cleaning one queue did (or would do, on a dry run).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -35,6 +31,10 @@ pub struct CleanReport {
     pub abandoned_dangling: u64,
     /// Worker registrations whose worker key is gone, removed from the worker sets.
     pub stale_workers: u64,
+    /// Abandoned jobs left as they were, with why (wrong key type, missing permission).
+    pub refused: Vec<String>,
+    /// Jobs whose outcome is unknown (the connection failed before Redis answered).
+    pub unknown: u64,
     /// A worker held the maintenance lock, so this queue was left to it.
     pub locked: bool,
     pub error: Option<String>,
@@ -51,6 +51,8 @@ impl CleanReport {
             abandoned_retried: 0,
             abandoned_dangling: 0,
             stale_workers: 0,
+            refused: Vec::new(),
+            unknown: 0,
             locked: false,
             error: None,
         }
@@ -164,20 +166,22 @@ impl RqClient {
                 queue.to_string(),
                 abandoned_exc_string(stamp),
             ];
-            let (codes, err) = self
+            let run = self
                 .run_batches(&ABANDON, &[wip], &args, &members, |m, c| {
                     c.arg(&m.member).arg(&m.id);
                 })
                 .await;
-            for c in codes {
-                match c {
+            for (m, o) in members.iter().zip(&run.outcomes) {
+                match o.code {
                     1 => rep.abandoned_failed += 1,
                     2 => rep.abandoned_retried += 1,
                     -1 => rep.abandoned_dangling += 1,
-                    _ => {}
+                    0 | super::scripts::UNKNOWN => {}
+                    _ => rep.refused.push(format!("{}: {}", m.id, o.reason())),
                 }
             }
-            if let Some(e) = err {
+            rep.unknown = run.unknown;
+            if let Some(e) = run.error {
                 return Err(e);
             }
         }

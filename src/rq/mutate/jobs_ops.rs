@@ -1,47 +1,18 @@
 //! Mutations of named jobs and of whole registries: requeue, delete, cancel, enqueue now.
 
-use std::collections::BTreeMap;
-use std::sync::LazyLock;
-
-use redis::Script;
-
 use super::super::client::RqClient;
 use super::super::error::{Error, Result};
 use super::super::keys::{self, Registry};
 use super::super::model::JobStatus;
 use super::super::reply::{self, Replies};
+use super::batches::Batches;
 use super::bulk::Member;
+use super::scripts::{CANCEL, DELETE, ENQUEUE_NOW, Outcome, REQUEUE, REQUEUE_HEAD, UNKNOWN};
 use super::{Report, now_stamps, reason, unique};
+use std::collections::BTreeMap;
 
-/// Requeue named members (ids mode) or the head of a registry (head mode): one shared body.
-static REQUEUE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        &[
-            include_str!("../scripts/requeue_ids.lua"),
-            include_str!("../scripts/requeue_core.lua"),
-            "return out\n",
-        ]
-        .concat(),
-    )
-});
-static REQUEUE_HEAD: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        &[
-            include_str!("../scripts/requeue_head.lua"),
-            include_str!("../scripts/requeue_core.lua"),
-            "return {out, members}\n",
-        ]
-        .concat(),
-    )
-});
 /// Jobs a head-mode script call takes (~5-10 ms of Redis time).
 const HEAD_BATCH: u64 = 1_000;
-static DELETE: LazyLock<Script> =
-    LazyLock::new(|| Script::new(include_str!("../scripts/delete.lua")));
-static CANCEL: LazyLock<Script> =
-    LazyLock::new(|| Script::new(include_str!("../scripts/cancel.lua")));
-static ENQUEUE_NOW: LazyLock<Script> =
-    LazyLock::new(|| Script::new(include_str!("../scripts/enqueue_now.lua")));
 
 /// What a job looks like before we touch it (for grouping and for dry runs).
 #[derive(Debug, Clone)]
@@ -152,12 +123,9 @@ impl RqClient {
         if report.dry_run {
             let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
             let exists = self.existing(&ids).await?;
-            for (m, ok) in members.iter().zip(exists) {
-                if !ok {
-                    report.skip(&m.id, reason(-1));
-                }
-            }
-            report.matched -= report.skipped_count;
+            // Dangling ids would be removed from the registry, as RQ's cleanup does.
+            report.dangling_removed = exists.iter().filter(|ok| !**ok).count() as u64;
+            report.matched -= report.dangling_removed;
             return Ok(());
         }
         let args = [
@@ -168,13 +136,12 @@ impl RqClient {
             flag(registry == Registry::Started).into(),
             flag(registry == Registry::Deferred).into(),
         ];
-        let (codes, err) = self
+        let run = self
             .run_batches(&REQUEUE, &[registry.key(queue)], &args, &members, |m, c| {
                 c.arg(&m.member).arg(&m.id);
             })
             .await;
-        tally(report, members.iter().map(|m| m.id.as_str()), &codes, 1);
-        report.error = err.map(|e| e.to_string());
+        tally(report, members.iter().map(|m| m.id.as_str()), run, 1, true);
         Ok(())
     }
 
@@ -200,8 +167,10 @@ impl RqClient {
             .unwrap_or(0);
         let mut offset = 0_u64;
         while left > 0 {
+            let batch = left.min(HEAD_BATCH);
             let reply = REQUEUE_HEAD
                 .key(key.as_slice())
+                .arg(keys::PREFIX)
                 .arg(&stamp)
                 .arg(flag(at_front))
                 .arg(queue)
@@ -209,12 +178,16 @@ impl RqClient {
                 .arg(flag(registry == Registry::Started))
                 .arg(flag(registry == Registry::Deferred))
                 .arg(offset)
-                .arg(left.min(HEAD_BATCH))
+                .arg(batch)
                 .invoke_async::<redis::Value>(self.connection())
                 .await;
             let reply = match reply {
                 Ok(v) => v,
                 Err(e) => {
+                    // The call may have run on the server: its jobs' outcome is unknown.
+                    if !is_server_reply(&e) {
+                        report.unknown += batch;
+                    }
                     report.error = Some(Error::redis("requeue", &e).to_string());
                     break;
                 }
@@ -232,15 +205,18 @@ impl RqClient {
                     String::from_utf8_lossy(member).into_owned(),
                     0.0,
                 );
-                if report.sample.len() < 10 {
-                    report.sample.push(member.id.clone());
+                let outcome = Outcome::of(code);
+                if outcome.code != -1 {
+                    report.matched += 1;
+                    if report.sample.len() < 10 {
+                        report.sample.push(member.id.clone());
+                    }
                 }
-                report.matched += 1;
-                match reply::int(code).unwrap_or(-99) {
+                match outcome.code {
                     1 => report.done += 1,
-                    -1 => report.skip(&member.id, reason(-1)), // removed from the registry
-                    other => {
-                        report.skip(&member.id, reason(other));
+                    -1 => report.dangling_removed += 1, // removed from the registry
+                    _ => {
+                        report.skip(&member.id, outcome.reason());
                         offset += 1; // still at the head: step over it next time
                     }
                 }
@@ -316,13 +292,12 @@ impl RqClient {
         }
         report.matched = ids.len() as u64;
         let args = [flag(force).to_string(), String::new()];
-        let (codes, err) = self
+        let run = self
             .run_batches(&DELETE, &[], &args, ids, |id, c| {
                 c.arg(id).arg(id);
             })
             .await;
-        tally(&mut report, ids.iter().map(String::as_str), &codes, 1);
-        report.error = err.map(|e| e.to_string());
+        tally(&mut report, ids.iter().map(String::as_str), run, 1, false);
         Ok(report)
     }
 
@@ -349,13 +324,12 @@ impl RqClient {
         report.matched = ids.len() as u64;
         let (_, now) = now_stamps();
         let args = [now.to_string(), flag(force).to_string()];
-        let (codes, err) = self
+        let run = self
             .run_batches(&CANCEL, &[], &args, ids, |id, c| {
                 c.arg(id);
             })
             .await;
-        tally(&mut report, ids.iter().map(String::as_str), &codes, 1);
-        report.error = err.map(|e| e.to_string());
+        tally(&mut report, ids.iter().map(String::as_str), run, 1, false);
         Ok(report)
     }
 
@@ -380,20 +354,19 @@ impl RqClient {
         report.matched = ids.len() as u64;
         let (stamp, now) = now_stamps();
         let args = [stamp, now.to_string()];
-        let (codes, err) = self
+        let run = self
             .run_batches(&ENQUEUE_NOW, &[], &args, ids, |id, c| {
                 c.arg(id);
             })
             .await;
-        let handed = codes.iter().filter(|c| **c == 2).count();
-        tally(&mut report, ids.iter().map(String::as_str), &codes, 1);
+        let handed = run.outcomes.iter().filter(|o| o.code == 2).count();
+        tally(&mut report, ids.iter().map(String::as_str), run, 1, false);
         report.done += handed as u64;
         if handed > 0 {
             report.destination = Some(format!(
                 "{handed} rq-scheduler job(s) run at rq-scheduler's next pass"
             ));
         }
-        report.error = err.map(|e| e.to_string());
         Ok(report)
     }
 }
@@ -402,15 +375,38 @@ fn flag(b: bool) -> &'static str {
     if b { "1" } else { "0" }
 }
 
-/// Counts codes equal to `ok` as done, and records every negative or zero code as a skip.
-fn tally<'a>(report: &mut Report, ids: impl Iterator<Item = &'a str>, codes: &[i64], ok: i64) {
-    for (id, code) in ids.zip(codes) {
-        if *code == ok {
-            report.done += 1;
-        } else if *code <= 0 {
-            report.skip(id, reason(*code));
+/// Counts outcomes equal to `ok` as done, dangling ids removed from a registry
+/// (`dangling_removed`) apart, and every other code of zero or less as a skip with its
+/// reason; takes over the run's error and count of unknown outcomes.
+fn tally<'a>(
+    report: &mut Report,
+    ids: impl Iterator<Item = &'a str>,
+    run: Batches,
+    ok: i64,
+    dangling_removed: bool,
+) {
+    for (id, o) in ids.zip(&run.outcomes) {
+        match o.code {
+            c if c == ok => report.done += 1,
+            -1 if dangling_removed => {
+                report.dangling_removed += 1;
+                report.matched = report.matched.saturating_sub(1);
+            }
+            UNKNOWN => {}
+            c if c <= 0 => report.skip(id, o.reason()),
+            _ => {}
         }
     }
+    report.unknown += run.unknown;
+    if let Some(e) = run.error {
+        report.error = Some(e.to_string());
+    }
+}
+
+/// True when the server answered (with an error): nothing ran. False for a transport
+/// failure (timeout, connection lost), after which the call may have run.
+fn is_server_reply(e: &redis::RedisError) -> bool {
+    e.kind() != redis::ErrorKind::Io && !e.is_timeout() && !e.is_connection_dropped()
 }
 
 /// Dry run: what the script would answer for each probe.
@@ -428,9 +424,15 @@ fn predict(report: &mut Report, probes: &[Probe], code: impl Fn(&Probe) -> i64) 
 
 fn merge(into: &mut Report, part: Report) {
     into.done += part.done;
+    into.unknown += part.unknown;
+    // A job whose hash vanished between the probe and the script: gone, not targeted.
+    into.dangling_removed += part.dangling_removed;
+    into.matched = into.matched.saturating_sub(part.dangling_removed);
+    let unlisted = part.skipped_count - part.skipped.len() as u64;
     for s in part.skipped {
         into.skip(&s.id, s.reason);
     }
+    into.skipped_count += unlisted;
     if part.error.is_some() {
         into.error = part.error;
     }

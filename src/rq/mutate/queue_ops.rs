@@ -1,23 +1,11 @@
 //! Mutations of whole queues: empty, empty a registry, delete a queue, compact.
 
-use std::sync::LazyLock;
-
-use redis::Script;
-
 use super::super::client::RqClient;
 use super::super::error::{Error, Result};
 use super::super::keys::{self, Registry};
 use super::super::reply;
-use super::{BATCH, Report, now_stamps, reason};
-
-static EMPTY_QUEUE: LazyLock<Script> =
-    LazyLock::new(|| Script::new(include_str!("../scripts/empty_queue.lua")));
-static DELETE: LazyLock<Script> =
-    LazyLock::new(|| Script::new(include_str!("../scripts/delete.lua")));
-static DELETE_QUEUE: LazyLock<Script> =
-    LazyLock::new(|| Script::new(include_str!("../scripts/delete_queue.lua")));
-static COMPACT: LazyLock<Script> =
-    LazyLock::new(|| Script::new(include_str!("../scripts/compact.lua")));
+use super::scripts::{COMPACT, DELETE, DELETE_QUEUE, EMPTY_QUEUE};
+use super::{BATCH, Report, now_stamps};
 
 /// Ids emptied per script call: each call stays a few milliseconds of Redis time.
 const EMPTY_CHUNK: u64 = 4_000;
@@ -57,6 +45,7 @@ impl RqClient {
             let chunk = EMPTY_CHUNK.min(len - report.done);
             match EMPTY_QUEUE
                 .key(key.as_slice())
+                .arg(keys::PREFIX)
                 .arg(chunk)
                 .invoke_async::<i64>(self.connection())
                 .await
@@ -76,11 +65,15 @@ impl RqClient {
     }
 
     /// Deletes every job of a registry (as `rqctl delete` would, one by one) and its entry.
+    /// Each job is re-checked inside its script: one that left the registry since it was
+    /// listed (promoted by a scheduler, requeued, taken by a worker) is left alone and
+    /// reported. Running jobs and periodic rq-scheduler jobs are refused unless `force`.
     /// The started registry is refused: its jobs are running.
     pub async fn empty_registry(
         &mut self,
         queue: &str,
         registry: Registry,
+        force: bool,
         dry_run: bool,
     ) -> Result<Report> {
         if registry == Registry::Started {
@@ -95,24 +88,28 @@ impl RqClient {
         if dry_run {
             return Ok(report);
         }
-        // Emptying a registry is the explicit wish to delete what is in it, periodic
-        // rq-scheduler jobs included, so the script runs forced; dangling ids are dropped.
         let args = [
-            "1".to_string(),
+            if force { "1" } else { "0" }.to_string(),
             String::from_utf8_lossy(&registry.key(queue)).into_owned(),
         ];
-        let (codes, err) = self
+        let run = self
             .run_batches(&DELETE, &[], &args, &members, |m, c| {
                 c.arg(&m.member).arg(&m.id);
             })
             .await;
-        for (m, code) in members.iter().zip(&codes) {
-            match code {
-                1 | -1 => report.done += 1,
-                other => report.skip(&m.id, reason(*other)),
+        for (m, o) in members.iter().zip(&run.outcomes) {
+            match o.code {
+                1 => report.done += 1,
+                -1 => {
+                    report.dangling_removed += 1;
+                    report.matched = report.matched.saturating_sub(1);
+                }
+                super::scripts::UNKNOWN => {}
+                _ => report.skip(&m.id, o.reason()),
             }
         }
-        report.error = err.map(|e| e.to_string());
+        report.unknown = run.unknown;
+        report.error = run.error.map(|e| e.to_string());
         Ok(report)
     }
 
@@ -128,6 +125,7 @@ impl RqClient {
         let tail = DELETE_QUEUE
             .key(key.as_slice())
             .key(keys::QUEUES)
+            .arg(keys::PREFIX)
             .arg(key.as_slice())
             .invoke_async::<i64>(self.connection())
             .await
@@ -161,6 +159,7 @@ impl RqClient {
         loop {
             let res = COMPACT
                 .key(key.as_slice())
+                .arg(keys::PREFIX)
                 .arg(start)
                 .arg(COMPACT_WINDOW)
                 .arg(&tombstone)

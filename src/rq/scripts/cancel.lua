@@ -1,46 +1,46 @@
--- Cancel a batch of jobs, each atomically, as RQ 2.12's Job.cancel (rq-data-model.md 4.4):
--- status canceled, out of its queue and the registry of its previous status, into
--- rq:canceled:<origin> scored with the cancel time.
+-- Cancel a batch of jobs, each whole or not at all, as RQ 2.12's Job.cancel
+-- (rq-data-model.md 4.4): status canceled, out of its queue and the registry of its previous
+-- status, into <prefix>canceled:<origin> scored with the cancel time.
 -- ARGV[1] = now (epoch seconds), ARGV[2] = '1' to force (cancel running jobs and periodic
--- rq-scheduler jobs, which RQ's cancel leaves in rq-scheduler's set),
--- ARGV[3..] = job ids.
--- Returns one code per job: 1 canceled, -1 job hash gone, -2 running (refused),
--- -3 periodic rq-scheduler job (refused), -4 already canceled.
+-- rq-scheduler jobs, which RQ's cancel leaves in rq-scheduler's set), ARGV[3..] = job ids.
+-- Returns one result per job: 1 canceled, -1 job hash gone, -2 running (refused),
+-- -3 periodic rq-scheduler job (refused), -4 already canceled, -6 key is not a hash,
+-- {-8, why} refused by a check.
 local registry_of = {
   started = 'wip', deferred = 'deferred', scheduled = 'scheduled', finished = 'finished',
   failed = 'failed', stopped = 'failed', canceled = 'canceled'
 }
+
+local function plan(id)
+  local key = P .. 'job:' .. id
+  if call('EXISTS', key) == 0 then return -1 end
+  if type_of(key) ~= 'hash' then return -6 end
+  local status, origin = unpack(call('HMGET', key, 'status', 'origin'))
+  status = status or 'created'
+  origin = origin or ''
+  if status == 'canceled' then return -4 end
+  if status == 'started' and ARGV[2] ~= '1' then return -2 end
+  if ARGV[2] ~= '1' and score_in(P .. 'scheduler:scheduled_jobs', id) then
+    -- rq-scheduler would run (and re-arm) it anyway: canceling alone would not stop it.
+    return -3
+  end
+  local w = { { 'HSET', key, 'status', 'canceled' },
+    { 'LREM', P .. 'queue:' .. origin, 1, id } }
+  local reg = registry_of[status]
+  if reg == 'wip' then
+    for _, x in ipairs(call('ZRANGE', P .. 'executions:' .. id, 0, -1)) do
+      w[#w + 1] = { 'ZREM', P .. 'wip:' .. origin, id .. ':' .. x }
+    end
+    w[#w + 1] = { 'ZREM', P .. 'wip:' .. origin, id }
+  elseif reg then
+    w[#w + 1] = { 'ZREM', P .. reg .. ':' .. origin, id }
+  end
+  w[#w + 1] = { 'ZADD', P .. 'canceled:' .. origin, ARGV[1], id }
+  return 1, w
+end
+
 local out = {}
 for i = 3, #ARGV do
-  local id = ARGV[i]
-  local job = 'rq:job:' .. id
-  if redis.call('EXISTS', job) == 0 then
-    out[#out + 1] = -1
-  else
-    local status = redis.call('HGET', job, 'status') or 'created'
-    if status == 'canceled' then
-      out[#out + 1] = -4
-    elseif status == 'started' and ARGV[2] ~= '1' then
-      out[#out + 1] = -2
-    elseif ARGV[2] ~= '1' and redis.call('ZSCORE', 'rq:scheduler:scheduled_jobs', id) then
-      -- rq-scheduler would run (and re-arm) it anyway: canceling alone would not stop it.
-      out[#out + 1] = -3
-    else
-      local origin = redis.call('HGET', job, 'origin') or ''
-      redis.call('HSET', job, 'status', 'canceled')
-      redis.call('LREM', 'rq:queue:' .. origin, 1, id)
-      local reg = registry_of[status]
-      if reg == 'wip' then
-        for _, x in ipairs(redis.call('ZRANGE', 'rq:executions:' .. id, 0, -1)) do
-          redis.call('ZREM', 'rq:wip:' .. origin, id .. ':' .. x)
-        end
-        redis.call('ZREM', 'rq:wip:' .. origin, id)
-      elseif reg then
-        redis.call('ZREM', 'rq:' .. reg .. ':' .. origin, id)
-      end
-      redis.call('ZADD', 'rq:canceled:' .. origin, ARGV[1], id)
-      out[#out + 1] = 1
-    end
-  end
+  out[#out + 1] = job(plan, ARGV[i])
 end
 return out

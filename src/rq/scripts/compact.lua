@@ -2,14 +2,16 @@
 -- gone are overwritten with the tombstone ARGV[3]; the caller removes every tombstone with
 -- one LREM at the end. Index shifts caused by workers popping between windows only make a
 -- window skip ids, never touch a live one (each window is read and written atomically).
--- KEYS[1] = queue key. Returns {tombstoned, ids seen}.
+-- KEYS[1] = queue key. Returns {tombstoned, ids seen}; a refusal is an error reply with
+-- nothing changed.
 local start = tonumber(ARGV[1])
-local ids = redis.call('LRANGE', KEYS[1], start, start + tonumber(ARGV[2]) - 1)
-local n = 0
+local ids = call('LRANGE', KEYS[1], start, start + tonumber(ARGV[2]) - 1)
+local w = {}
 for i, id in ipairs(ids) do
-  if id ~= ARGV[3] and redis.call('EXISTS', 'rq:job:' .. id) == 0 then
-    redis.call('LSET', KEYS[1], start + i - 1, ARGV[3])
-    n = n + 1
+  if id ~= ARGV[3] and call('EXISTS', P .. 'job:' .. id) == 0 then
+    w[#w + 1] = { 'LSET', KEYS[1], start + i - 1, ARGV[3] }
   end
 end
-return {n, #ids}
+local why = apply(w)
+if why then return redis.error_reply(why) end
+return { #w, #ids }

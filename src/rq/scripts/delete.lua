@@ -1,51 +1,55 @@
--- Delete a batch of jobs, each atomically, as RQ's Job.delete does and a little more
+-- Delete a batch of jobs, each whole or not at all, as RQ's Job.delete does and a little more
 -- (rq-data-model.md 4.3): the id out of its queue, intermediate list, every registry of its
 -- origin, its executions, its group and rq-scheduler's set; then the hash, dependents,
--- dependencies and results.
+-- dependencies, executions and results.
 -- ARGV[1] = '1' to force (delete running jobs and periodic rq-scheduler jobs),
--- ARGV[2] = a registry key to remove each member from as well ('' for none),
+-- ARGV[2] = the registry key the jobs were selected from ('' when named by id): a job no
+-- longer in it is left alone (it moved since), a dangling member is removed from it,
 -- ARGV[3..] = pairs of registry member (or id) and job id.
--- Returns one code per job: 1 deleted, -1 job hash gone, -2 running (refused),
--- -3 periodic rq-scheduler job (refused).
+-- Returns one result per job: 1 deleted, 0 no longer in ARGV[2], -1 job hash gone (its
+-- member removed from ARGV[2]), -2 running (refused), -3 periodic rq-scheduler job
+-- (refused), -6 key is not a hash, {-8, why} refused by a check.
 local force = ARGV[1] == '1'
-local registries = {'finished', 'failed', 'deferred', 'scheduled', 'canceled', 'wip'}
-local out = {}
-for i = 3, #ARGV, 2 do
-  local member, id = ARGV[i], ARGV[i + 1]
-  local job = 'rq:job:' .. id
-  if redis.call('EXISTS', job) == 0 then
-    if ARGV[2] ~= '' then redis.call('ZREM', ARGV[2], member) end
-    out[#out + 1] = -1
-  else
-    local status = redis.call('HGET', job, 'status')
-    if not force and status == 'started' then
-      out[#out + 1] = -2
-    elseif not force and redis.call('ZSCORE', 'rq:scheduler:scheduled_jobs', id) then
-      out[#out + 1] = -3
-    else
-      if ARGV[2] ~= '' then redis.call('ZREM', ARGV[2], member) end
-      local origin = redis.call('HGET', job, 'origin')
-      local execs = redis.call('ZRANGE', 'rq:executions:' .. id, 0, -1)
-      if origin and origin ~= '' then
-        redis.call('LREM', 'rq:queue:' .. origin, 1, id)
-        redis.call('LREM', 'rq:queue:' .. origin .. ':intermediate', 1, id)
-        for _, r in ipairs(registries) do
-          redis.call('ZREM', 'rq:' .. r .. ':' .. origin, id)
-        end
-        for _, x in ipairs(execs) do
-          redis.call('ZREM', 'rq:wip:' .. origin, id .. ':' .. x)
-        end
-      end
-      for _, x in ipairs(execs) do
-        redis.call('DEL', 'rq:execution:' .. id .. ':' .. x)
-      end
-      local gid = redis.call('HGET', job, 'group_id')
-      if gid and gid ~= '' then redis.call('SREM', 'rq:group:' .. gid, id) end
-      redis.call('ZREM', 'rq:scheduler:scheduled_jobs', id)
-      redis.call('DEL', job, job .. ':dependents', 'rq:job::' .. id .. ':dependencies',
-        'rq:executions:' .. id, 'rq:results:' .. id)
-      out[#out + 1] = 1
+local from = ARGV[2]
+local registries = { 'finished', 'failed', 'deferred', 'scheduled', 'canceled', 'wip' }
+
+local function plan(member, id)
+  local key = P .. 'job:' .. id
+  if from ~= '' and not call('ZSCORE', from, member) then return 0 end
+  if call('EXISTS', key) == 0 then
+    if from ~= '' then return -1, { { 'ZREM', from, member } } end
+    return -1
+  end
+  if type_of(key) ~= 'hash' then return -6 end
+  local status, origin, gid = unpack(call('HMGET', key, 'status', 'origin', 'group_id'))
+  if not force and status == 'started' then return -2 end
+  if not force and score_in(P .. 'scheduler:scheduled_jobs', id) then return -3 end
+  local w = {}
+  if from ~= '' then w[#w + 1] = { 'ZREM', from, member } end
+  local execs = call('ZRANGE', P .. 'executions:' .. id, 0, -1)
+  if origin and origin ~= '' then
+    w[#w + 1] = { 'LREM', P .. 'queue:' .. origin, 1, id }
+    w[#w + 1] = { 'LREM', P .. 'queue:' .. origin .. ':intermediate', 1, id }
+    for _, r in ipairs(registries) do
+      local reg = P .. r .. ':' .. origin
+      if score_in(reg, id) then w[#w + 1] = { 'ZREM', reg, id } end
+    end
+    for _, x in ipairs(execs) do
+      w[#w + 1] = { 'ZREM', P .. 'wip:' .. origin, id .. ':' .. x }
     end
   end
+  for _, x in ipairs(execs) do w[#w + 1] = { 'DEL', P .. 'execution:' .. id .. ':' .. x } end
+  if gid and gid ~= '' then w[#w + 1] = { 'SREM', P .. 'group:' .. gid, id } end
+  if score_in(P .. 'scheduler:scheduled_jobs', id) then
+    w[#w + 1] = { 'ZREM', P .. 'scheduler:scheduled_jobs', id }
+  end
+  w[#w + 1] = { 'DEL', key, key .. ':dependents', P .. 'job::' .. id .. ':dependencies',
+    P .. 'executions:' .. id, P .. 'results:' .. id }
+  return 1, w
+end
+
+local out = {}
+for i = 3, #ARGV, 2 do
+  out[#out + 1] = job(plan, ARGV[i], ARGV[i + 1])
 end
 return out

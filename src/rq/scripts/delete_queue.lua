@@ -1,15 +1,23 @@
--- The last step of deleting a queue, atomically (rq-data-model.md 4.6): delete whatever ids
--- are still in the list (jobs enqueued while the bulk of it was emptied in chunks), then
--- drop the queue from rq:queues and delete the list, as RQ's Queue.delete does.
--- KEYS[1] = queue key, KEYS[2] = rq:queues. ARGV[1] = the queue key as rq:queues holds it.
+-- The last step of deleting a queue, whole or not at all (rq-data-model.md 4.6): delete
+-- whatever ids are still in the list (jobs enqueued while the bulk of it was emptied in
+-- chunks), then drop the queue from <prefix>queues and delete the list, as RQ's
+-- Queue.delete does. A refusal is an error reply with nothing changed.
+-- KEYS[1] = queue key, KEYS[2] = <prefix>queues. ARGV[1] = the queue key as the set holds it.
 -- Returns the number of ids removed here.
-local n = 0
-while true do
-  local id = redis.call('LPOP', KEYS[1])
-  if not id then break end
-  redis.call('DEL', 'rq:job:' .. id, 'rq:job:' .. id .. ':dependents')
-  n = n + 1
+local ids = call('LRANGE', KEYS[1], 0, -1)
+local w = {}
+local keys = {}
+for _, id in ipairs(ids) do
+  keys[#keys + 1] = P .. 'job:' .. id
+  keys[#keys + 1] = P .. 'job:' .. id .. ':dependents'
+  if #keys >= 2000 then
+    w[#w + 1] = { 'DEL', unpack(keys) }
+    keys = {}
+  end
 end
-redis.call('SREM', KEYS[2], ARGV[1])
-redis.call('DEL', KEYS[1])
-return n
+if #keys > 0 then w[#w + 1] = { 'DEL', unpack(keys) } end
+w[#w + 1] = { 'SREM', KEYS[2], ARGV[1] }
+w[#w + 1] = { 'DEL', KEYS[1] }
+local why = apply(w)
+if why then return redis.error_reply(why) end
+return #ids

@@ -1,27 +1,23 @@
 -- Empty up to ARGV[1] ids from the head of a queue, as RQ's Queue.empty does for the whole
--- list (rq-data-model.md 4.5): pop each id and delete its hash and dependents set. Called
--- in chunks so that Redis is never blocked for long.
+-- list (rq-data-model.md 4.5): take each id off and delete its hash and dependents set.
+-- Called in chunks so that Redis is never blocked for long. Everything is checked before
+-- the first write: a refusal is an error reply with nothing changed.
 -- KEYS[1] = queue key. Returns the number of ids removed.
--- One LPOP with a count (Redis >= 6.2) and one DEL per chunk keep the per-job cost to the
--- deletions themselves; older servers pop one id at a time.
 local max = tonumber(ARGV[1])
-local ok, ids = pcall(redis.call, 'LPOP', KEYS[1], max)
-if not ok then
-  ids = {}
-  while #ids < max do
-    local id = redis.call('LPOP', KEYS[1])
-    if not id then break end
-    ids[#ids + 1] = id
-  end
-end
-if not ids then return 0 end
+local ids = call('LRANGE', KEYS[1], 0, max - 1)
+if #ids == 0 then return 0 end
+local w = { { 'LTRIM', KEYS[1], #ids, -1 } }
+-- DEL takes many keys; unpack is bounded by Lua's C stack, so slices of 2000.
 local keys = {}
 for _, id in ipairs(ids) do
-  keys[#keys + 1] = 'rq:job:' .. id
-  keys[#keys + 1] = 'rq:job:' .. id .. ':dependents'
+  keys[#keys + 1] = P .. 'job:' .. id
+  keys[#keys + 1] = P .. 'job:' .. id .. ':dependents'
+  if #keys >= 2000 then
+    w[#w + 1] = { 'DEL', unpack(keys) }
+    keys = {}
+  end
 end
--- unpack is bounded by Lua's C stack: delete in slices.
-for i = 1, #keys, 2000 do
-  redis.call('DEL', unpack(keys, i, math.min(i + 1999, #keys)))
-end
+if #keys > 0 then w[#w + 1] = { 'DEL', unpack(keys) } end
+local why = apply(w)
+if why then return redis.error_reply(why) end
 return #ids

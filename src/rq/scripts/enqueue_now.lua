@@ -1,38 +1,38 @@
--- Run scheduled jobs now. A job in RQ's rq:scheduled:<origin> is enqueued as RQ's scheduler
--- does when it falls due (rq-data-model.md 4.7 B); a job in rq-scheduler's set is rescored
--- to now, because only rq-scheduler itself can re-arm a periodic job (4.7, last paragraph).
+-- Run scheduled jobs now. A job in RQ's <prefix>scheduled:<origin> is enqueued as RQ's
+-- scheduler does when it falls due (rq-data-model.md 4.7 B); a job in rq-scheduler's set is
+-- rescored to now, because only rq-scheduler itself can re-arm a periodic job (4.7, last
+-- paragraph). Each job whole or not at all.
 -- ARGV[1] = enqueued_at (RQ timestamp), ARGV[2] = now (epoch seconds), ARGV[3..] = job ids.
--- Returns one code per job: 1 enqueued, 2 handed to rq-scheduler for its next pass,
--- -1 job hash gone, -5 not scheduled.
+-- Returns one result per job: 1 enqueued, 2 handed to rq-scheduler for its next pass,
+-- -1 job hash gone, -5 not scheduled, -6 key is not a hash, {-8, why} refused by a check.
+local function plan(id)
+  local key = P .. 'job:' .. id
+  if call('EXISTS', key) == 0 then return -1 end
+  if type_of(key) ~= 'hash' then return -6 end
+  local origin, timeout, ttl, front = unpack(call('HMGET', key, 'origin', 'timeout', 'ttl',
+    'enqueue_at_front'))
+  origin = origin or ''
+  local registry = P .. 'scheduled:' .. origin
+  if origin ~= '' and score_in(registry, id) then
+    local w = { { 'HSET', key, 'status', 'queued', 'enqueued_at', ARGV[1] } }
+    if not timeout then w[#w + 1] = { 'HSET', key, 'timeout', '180' } end
+    ttl = math.floor(tonumber(ttl or '') or 0)
+    if ttl > 0 and ttl < 2147483647 then w[#w + 1] = { 'EXPIRE', key, ttl } end
+    local push = 'RPUSH'
+    if front == '1' then push = 'LPUSH' end
+    w[#w + 1] = { push, P .. 'queue:' .. origin, id }
+    w[#w + 1] = { 'ZREM', registry, id }
+    return 1, w
+  end
+  local rqs = P .. 'scheduler:scheduled_jobs'
+  if score_in(rqs, id) then
+    return 2, { { 'ZADD', rqs, 'XX', ARGV[2], id } }
+  end
+  return -5
+end
+
 local out = {}
 for i = 3, #ARGV do
-  local id = ARGV[i]
-  local job = 'rq:job:' .. id
-  if redis.call('EXISTS', job) == 0 then
-    out[#out + 1] = -1
-  else
-    local origin = redis.call('HGET', job, 'origin') or ''
-    local registry = 'rq:scheduled:' .. origin
-    if origin ~= '' and redis.call('ZSCORE', registry, id) then
-      redis.call('HSET', job, 'status', 'queued', 'enqueued_at', ARGV[1])
-      if redis.call('HEXISTS', job, 'timeout') == 0 then
-        redis.call('HSET', job, 'timeout', '180')
-      end
-      local ttl = tonumber(redis.call('HGET', job, 'ttl') or '')
-      if ttl and ttl > 0 then redis.call('EXPIRE', job, ttl) end
-      if redis.call('HGET', job, 'enqueue_at_front') == '1' then
-        redis.call('LPUSH', 'rq:queue:' .. origin, id)
-      else
-        redis.call('RPUSH', 'rq:queue:' .. origin, id)
-      end
-      redis.call('ZREM', registry, id)
-      out[#out + 1] = 1
-    elseif redis.call('ZSCORE', 'rq:scheduler:scheduled_jobs', id) then
-      redis.call('ZADD', 'rq:scheduler:scheduled_jobs', 'XX', ARGV[2], id)
-      out[#out + 1] = 2
-    else
-      out[#out + 1] = -5
-    end
-  end
+  out[#out + 1] = job(plan, ARGV[i])
 end
 return out

@@ -1,27 +1,29 @@
--- The body shared by requeue_ids.lua and requeue_head.lua (concatenated by mutate/jobs_ops.rs):
--- given `members`, `ids`, `scores` (started registries only), `started`, `from_head` (the
--- members were just read from the registry) and `now`, it
--- requeues each job and fills `out` with one code per job.
+-- The body shared by requeue_ids.lua and requeue_head.lua (concatenated after guard.lua by
+-- mutate/scripts.rs): given `members`, `ids`, `scores` (started registries only), `started`,
+-- `from_head` (the members were just read from the registry) and `now`, it requeues each
+-- job and fills `out` with one result per job.
 -- Speed comes from few calls per job: membership, then HMGET + HSET (EXISTS only when
--- HMGET finds nothing), then one push per origin queue. The script is atomic as a whole.
-local call = redis.call
+-- HMGET finds nothing), then one push per origin queue and one ZREM for the batch. Those
+-- shared writes come last, so everything they need is checked before the first write: each
+-- origin queue's type and push permission, the registry's ZREM permission, and per job the
+-- job key's type (HMGET under pcall) and permission for the writes the job needs.
 local deferred = ARGV[6] == '1'
--- A failing command after a write would leave earlier jobs of the batch half-moved (Lua
--- does not roll back), so everything that can fail is checked before the first write:
--- the job key's type (HMGET under pcall) and each origin queue's type (for the pushes).
-local pushable = {}
-local function can_push(origin)
-  if pushable[origin] == nil then
-    local t = call('TYPE', 'rq:queue:' .. origin)
-    t = t.ok or t
-    pushable[origin] = (t == 'list' or t == 'none')
+local push = 'RPUSH'
+if ARGV[2] == '1' then push = 'LPUSH' end
+local registry_refused = refusal({ 'ZREM', KEYS[1], 'member' })
+local push_refused = {}
+local function push_refusal(origin)
+  local why = push_refused[origin]
+  if why == nil then
+    why = refusal({ push, P .. 'queue:' .. origin, 'id' }) or false
+    push_refused[origin] = why
   end
-  return pushable[origin]
+  return why
 end
 local out, remove, origins, pushes = {}, {}, {}, {}
 for k, member in ipairs(members) do
   local id = ids[k]
-  local job = 'rq:job:' .. id
+  local job = P .. 'job:' .. id
   local code = 1
   local read, f = pcall(call, 'HMGET', job, 'origin', 'timeout', 'ttl')
   local origin
@@ -29,10 +31,28 @@ for k, member in ipairs(members) do
     origin = f[1]
     if not origin or origin == '' then origin = ARGV[3] end
   end
+  local ttl = read and math.floor(tonumber(f[3] or '') or 0) or 0
+  local parents = {}
   if not read then
     code = -6
-  elseif not can_push(origin) then
-    code = -7
+  elseif registry_refused then
+    code = { -8, registry_refused }
+  elseif push_refusal(origin) then
+    code = { -8, push_refusal(origin) }
+  else
+    local why = refusal({ 'HSET', job, 'status', 'queued' })
+    if not why and ttl > 0 and ttl < 2147483647 then why = refusal({ 'EXPIRE', job, ttl }) end
+    if not why and deferred then
+      local dependencies = P .. 'job::' .. id .. ':dependencies'
+      if type_of(dependencies) == 'set' then parents = call('SMEMBERS', dependencies) end
+      for _, parent in ipairs(parents) do
+        why = why or refusal({ 'SREM', P .. 'job:' .. parent .. ':dependents', id })
+      end
+    end
+    if why then code = { -8, why } end
+  end
+  if code ~= 1 then
+    -- refused above
   elseif started then
     local score = scores[k]
     if not score then
@@ -64,12 +84,11 @@ for k, member in ipairs(members) do
         'ended_at', '', 'exc_info', empty_exc, 'origin', origin)
     end
     if not f[2] then call('HSET', job, 'timeout', '180') end
-    local ttl = math.floor(tonumber(f[3] or '') or 0)
     if ttl > 0 and ttl < 2147483647 then call('EXPIRE', job, ttl) end
-    if deferred then
-      -- A parent that finishes later must not enqueue this job a second time.
-      for _, parent in ipairs(call('SMEMBERS', 'rq:job::' .. id .. ':dependencies')) do
-        call('SREM', 'rq:job:' .. parent .. ':dependents', id)
+    -- A parent that finishes later must not enqueue this job a second time.
+    for _, parent in ipairs(parents) do
+      if type_of(P .. 'job:' .. parent .. ':dependents') == 'set' then
+        call('SREM', P .. 'job:' .. parent .. ':dependents', id)
       end
     end
     local list = pushes[origin]
@@ -83,8 +102,6 @@ for k, member in ipairs(members) do
   out[#out + 1] = code
 end
 if #remove > 0 then call('ZREM', KEYS[1], unpack(remove)) end
-local push = 'RPUSH'
-if ARGV[2] == '1' then push = 'LPUSH' end
 for _, origin in ipairs(origins) do
-  call(push, 'rq:queue:' .. origin, unpack(pushes[origin]))
+  call(push, P .. 'queue:' .. origin, unpack(pushes[origin]))
 end

@@ -17,7 +17,7 @@ local offset, count = tonumber(ARGV[7]), tonumber(ARGV[8])
 local members, ids, scores = {}, {}, {}
 if started then
   -- Only abandoned entries (their heartbeat expiry has passed), with their scores.
-  local listed = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES', 'LIMIT', offset, count)
+  local listed = call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES', 'LIMIT', offset, count)
   for i = 1, #listed, 2 do
     local member = listed[i]
     -- RQ 2.x started members are <id>:<32 hex execution id>; 1.x members are bare ids.
@@ -28,7 +28,7 @@ if started then
   end
 else
   -- No scores needed here: formatting them would cost as much as a command per job.
-  members = redis.call('ZRANGE', KEYS[1], offset, offset + count - 1)
+  members = call('ZRANGE', KEYS[1], offset, offset + count - 1)
   ids = members
 end
 if #members == 0 then return {{}, {}} end

@@ -29,9 +29,9 @@ if #members == 0 then return {} end
 local scores
 if started then
   local ok
-  ok, scores = pcall(redis.call, 'ZMSCORE', KEYS[1], unpack(members))
+  ok, scores = pcall(call, 'ZMSCORE', KEYS[1], unpack(members))
   if not ok then
     scores = {}
-    for k, m in ipairs(members) do scores[k] = redis.call('ZSCORE', KEYS[1], m) end
+    for k, m in ipairs(members) do scores[k] = call('ZSCORE', KEYS[1], m) end
   end
 end
