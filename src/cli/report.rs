@@ -183,23 +183,39 @@ fn print_one(out: &mut Output, r: &Report) {
     }
     if let Some(e) = &r.error {
         out.line(&format!("stopped early: {e}"));
-        out.line(&advice(e));
+    }
+    // One line of advice for the kind of trouble met, whether it stopped the run or only
+    // some jobs.
+    let trouble = r
+        .error
+        .iter()
+        .chain(r.skipped.iter().map(|s| &s.reason))
+        .map(|t| advice(t, r.error.is_some()))
+        .find(|a| !a.is_empty());
+    if let Some(a) = trouble {
+        out.line(&a);
     }
 }
 
-/// What a person can do about an error that stopped a mutation midway.
-fn advice(error: &str) -> String {
-    let e = error.to_ascii_lowercase();
-    if e.contains("noperm") || e.contains("no permission") || e.contains("acl") {
-        "what is done is done; the Redis user lacks a permission named above: grant it \
-         (ACL SETUSER) or run as a user who has it, then run the command again"
-            .to_string()
-    } else if e.contains("wrongtype") || e.contains("wrong type") {
-        "what is done is done; a key named above is not of the type RQ uses: inspect it \
-         (redis-cli TYPE) before running the command again"
-            .to_string()
+/// What a person can do about an error or a refusal; empty when there is nothing to add.
+fn advice(trouble: &str, stopped: bool) -> String {
+    let t = trouble.to_ascii_lowercase();
+    let first = if stopped {
+        "what is done is done; "
     } else {
-        "what is done is done; run the command again: it acts only on what is still there"
-            .to_string()
+        "the jobs named above were left exactly as they were; "
+    };
+    if t.contains("noperm") || t.contains("no permission") {
+        format!(
+            "{first}the Redis user lacks the permission named above: grant it (ACL SETUSER) or run as a user who has it, then run the command again"
+        )
+    } else if t.contains("wrongtype") || t.contains("wrong type") {
+        format!(
+            "{first}a key named above is not of the type RQ uses: inspect it (redis-cli TYPE) before running the command again"
+        )
+    } else if stopped {
+        format!("{first}run the command again: it acts only on what is still there")
+    } else {
+        String::new()
     }
 }

@@ -121,6 +121,16 @@ impl RqClient {
                     )),
                     None => None,
                 };
+                if let Some(err) = reply::error(&reply).filter(|e| refused_before_running(e)) {
+                    // The server refused the call itself (ACL on a declared key, OOM...):
+                    // nothing of this batch ran, so each job is a refusal, not an unknown.
+                    let why = explain_refusal(&err, keys);
+                    out.outcomes.extend(batch.iter().map(|_| Outcome {
+                        code: -8,
+                        detail: Some(why.clone()),
+                    }));
+                    continue;
+                }
                 if let Some(reason) = trouble {
                     // Each job is whole or untouched, but which of this batch ran before the
                     // error is not known: count them as unknown and go on with the rest.
@@ -139,5 +149,32 @@ impl RqClient {
             }
         }
         out
+    }
+}
+
+/// True for an error reply to the call itself, before the script ran: errors raised while a
+/// script runs name the script ("user_script:12" / "script: ...").
+pub(crate) fn refused_before_running(err: &str) -> bool {
+    !err.to_ascii_lowercase().contains("script")
+}
+
+/// Names what a refused call needed, in the words of the guard's own refusals.
+pub(crate) fn explain_refusal(err: &str, keys: &[Vec<u8>]) -> String {
+    let lower = err.to_ascii_lowercase();
+    if lower.contains("noperm") || lower.contains("no permission") {
+        let names: Vec<String> = keys
+            .iter()
+            .map(|k| String::from_utf8_lossy(k).into_owned())
+            .collect();
+        if names.is_empty() {
+            format!("no permission: {err}")
+        } else {
+            format!(
+                "no permission: this Redis user may not write {} ({err})",
+                names.join(", ")
+            )
+        }
+    } else {
+        err.to_string()
     }
 }

@@ -184,11 +184,18 @@ impl RqClient {
             let reply = match reply {
                 Ok(v) => v,
                 Err(e) => {
-                    // The call may have run on the server: its jobs' outcome is unknown.
+                    let err = Error::redis("requeue", &e).to_string();
                     if !is_server_reply(&e) {
+                        // The call may have run on the server: its jobs' outcome is unknown.
                         report.unknown += batch;
+                    } else if super::batches::refused_before_running(&err) {
+                        report.error = Some(super::batches::explain_refusal(
+                            &err,
+                            std::slice::from_ref(&key),
+                        ));
+                        break;
                     }
-                    report.error = Some(Error::redis("requeue", &e).to_string());
+                    report.error = Some(err);
                     break;
                 }
             };

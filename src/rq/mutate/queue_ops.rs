@@ -4,6 +4,7 @@ use super::super::client::RqClient;
 use super::super::error::{Error, Result};
 use super::super::keys::{self, Registry};
 use super::super::reply;
+use super::bulk::Member;
 use super::scripts::{COMPACT, DELETE, DELETE_QUEUE, EMPTY_QUEUE};
 use super::{BATCH, Report, now_stamps};
 
@@ -88,12 +89,46 @@ impl RqClient {
         if dry_run {
             return Ok(report);
         }
+        self.delete_members(registry, queue, &members, force, &mut report)
+            .await;
+        Ok(report)
+    }
+
+    /// Deletes the jobs `ids` selected from `registry` of `queue` earlier (a listing, a
+    /// filter): each only if it is still there when its turn comes, so a job that moved
+    /// since is left alone and reported. Refuses running and periodic jobs unless `force`.
+    pub async fn delete_from_registry(
+        &mut self,
+        registry: Registry,
+        queue: &str,
+        ids: &[String],
+        force: bool,
+    ) -> Result<Report> {
+        let mut report = Report::new("delete", format!("{registry}@{queue}"), false);
+        let members: Vec<Member> = super::unique(ids)
+            .into_iter()
+            .map(|id| Member::of(Some(registry), id, 0.0))
+            .collect();
+        report.matched = members.len() as u64;
+        self.delete_members(registry, queue, &members, force, &mut report)
+            .await;
+        Ok(report)
+    }
+
+    async fn delete_members(
+        &mut self,
+        registry: Registry,
+        queue: &str,
+        members: &[Member],
+        force: bool,
+        report: &mut Report,
+    ) {
         let args = [
             if force { "1" } else { "0" }.to_string(),
             String::from_utf8_lossy(&registry.key(queue)).into_owned(),
         ];
         let run = self
-            .run_batches(&DELETE, &[], &args, &members, |m, c| {
+            .run_batches(&DELETE, &[], &args, members, |m, c| {
                 c.arg(&m.member).arg(&m.id);
             })
             .await;
@@ -110,7 +145,6 @@ impl RqClient {
         }
         report.unknown = run.unknown;
         report.error = run.error.map(|e| e.to_string());
-        Ok(report)
     }
 
     /// Deletes a queue as RQ's `Queue.delete(delete_jobs=True)`: empty it, then drop it from
