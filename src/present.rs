@@ -1,10 +1,12 @@
 //! Pure text formatting shared by rqtop and rqctl, so a table says the same in both.
 
 mod job_text;
+mod safe;
 
 use std::time::SystemTime;
 
 pub use job_text::job_text;
+pub use safe::{safe, safe_multiline, width};
 
 use crate::rq::Timestamp;
 
@@ -105,17 +107,19 @@ impl TextTable {
         }
     }
 
+    /// Adds a row; each cell is made safe for a terminal (it may come from Redis).
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        self.rows
+            .push(cells.iter().map(|c| safe(c).into_owned()).collect());
     }
 
     #[must_use]
     pub fn render(&self) -> String {
         let cols = self.headers.len();
-        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| width(h)).collect();
         for r in &self.rows {
             for (i, c) in r.iter().enumerate().take(cols) {
-                widths[i] = widths[i].max(c.chars().count());
+                widths[i] = widths[i].max(width(c));
             }
         }
         let mut out = String::new();
@@ -123,7 +127,7 @@ impl TextTable {
             let mut cells = Vec::with_capacity(cols);
             for (i, width) in widths.iter().enumerate() {
                 let c = line.get(i).map_or("", String::as_str);
-                let pad = width.saturating_sub(c.chars().count());
+                let pad = width.saturating_sub(self::width(c));
                 cells.push(if self.right[i] {
                     format!("{}{c}", " ".repeat(pad))
                 } else if i + 1 == cols {

@@ -1,9 +1,19 @@
 //! The only code in rqctl that prints: JSON documents or text to stdout, errors to stderr.
-//! A closed pipe (`rqctl jobs q | head`) ends output quietly instead of panicking.
+//! A closed pipe (`rqctl jobs q | head`) ends output quietly instead of panicking. Text goes
+//! through `present::safe_multiline` on its way out, so no byte that came from Redis can
+//! drive the terminal even where a caller forgot to make it safe; JSON stays exact.
 
 use std::io::Write;
 
 use serde::Serialize;
+
+use crate::present::safe_multiline;
+
+fn raw(s: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(s.as_bytes());
+    let _ = out.flush();
+}
 
 pub struct Output {
     pub json: bool,
@@ -15,11 +25,9 @@ impl Output {
         Self { json }
     }
 
-    /// Writes text as it is (callers end lines themselves).
+    /// Writes text, made safe for a terminal (callers end lines themselves).
     pub fn text(&mut self, s: &str) {
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(s.as_bytes());
-        let _ = out.flush();
+        raw(&safe_multiline(s));
     }
 
     pub fn line(&mut self, s: &str) {
@@ -30,14 +38,14 @@ impl Output {
     pub fn json<T: Serialize>(&mut self, value: &T) -> anyhow::Result<()> {
         let mut s = serde_json::to_string_pretty(value)?;
         s.push('\n');
-        self.text(&s);
+        raw(&s);
         Ok(())
     }
 
     /// A note for the person at the terminal (stderr, so stdout stays machine-readable).
     pub fn note(&mut self, s: &str) {
         let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{s}");
+        let _ = writeln!(err, "{}", safe_multiline(s));
     }
 
     /// One clear line on stderr (the chain of causes joined, no backtrace); with `--json`
@@ -51,6 +59,6 @@ impl Output {
         if self.json {
             let _ = self.json(&serde_json::json!({"ok": false, "error": msg}));
         }
-        self.note(&format!("rqctl: error: {msg}"));
+        self.note(&format!("rqctl: error: {}", crate::present::safe(&msg)));
     }
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use super::output::Output;
-use crate::present::thousands;
+use crate::present::{safe, thousands};
 use crate::rq::mutate::Report;
 
 /// A usage problem (exit code 2), e.g. a destructive command without `--yes` off a terminal.
@@ -29,12 +29,15 @@ pub fn confirm(out: &mut Output, yes: bool, question: &str) -> anyhow::Result<bo
     }
     if !std::io::stdin().is_terminal() {
         return Err(UsageError(format!(
-            "{question}: not confirmed; pass --yes to run without a terminal"
+            "{}: not confirmed; pass --yes to run without a terminal",
+            safe(question)
         ))
         .into());
     }
+    // The question names queues and jobs: one line, made safe, so that no name can
+    // rewrite the prompt.
     let mut err = std::io::stderr().lock();
-    let _ = write!(err, "{question} [y/N] ");
+    let _ = write!(err, "{} [y/N] ", safe(question));
     let _ = err.flush();
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
@@ -122,12 +125,12 @@ fn print_one(out: &mut Output, r: &Report) {
     let from = if r.source.starts_with("the named") {
         String::new()
     } else {
-        format!(" from {}", r.source)
+        format!(" from {}", safe(&r.source))
     };
     let to = r
         .destination
         .as_deref()
-        .map(|d| format!(" to {d}"))
+        .map(|d| format!(" to {}", safe(d)))
         .unwrap_or_default();
     let dangling = |n: u64| {
         format!(
@@ -140,7 +143,8 @@ fn print_one(out: &mut Output, r: &Report) {
         let sample = if r.sample.is_empty() {
             String::new()
         } else {
-            format!(" (e.g. {})", r.sample.join(", "))
+            let ids: Vec<String> = r.sample.iter().map(|id| safe(id).into_owned()).collect();
+            format!(" (e.g. {})", ids.join(", "))
         };
         out.line(&format!(
             "dry run: would {verb} {}{from}{to}{sample}",
@@ -150,7 +154,7 @@ fn print_one(out: &mut Output, r: &Report) {
             out.line(&format!(
                 "dry run: would remove {} from {}, as RQ's cleanup does",
                 dangling(r.dangling_removed),
-                r.source
+                safe(&r.source)
             ));
         }
     } else if r.unknown > 0 {
@@ -166,13 +170,13 @@ fn print_one(out: &mut Output, r: &Report) {
         out.line(&format!(
             "removed {} from {}, as RQ's cleanup does",
             dangling(r.dangling_removed),
-            r.source
+            safe(&r.source)
         ));
     }
     if r.skipped_count > 0 {
         out.line(&format!("{} skipped:", thousands(r.skipped_count)));
         for s in r.skipped.iter().take(20) {
-            out.line(&format!("  {}: {}", s.id, s.reason));
+            out.line(&format!("  {}: {}", safe(&s.id), safe(&s.reason)));
         }
         if r.skipped_count > 20 {
             out.line(&format!(

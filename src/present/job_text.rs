@@ -4,27 +4,39 @@
 use std::fmt::Write as _;
 use std::time::SystemTime;
 
+use super::{safe, safe_multiline};
 use crate::rq::Job;
 
-/// The text form of one job: summary, call, timing, result, traceback, every field.
+/// The text form of one job: summary, call, timing, result, traceback, every field. Every
+/// value from Redis is made safe for a terminal here (one line each; the traceback keeps
+/// its lines).
 #[must_use]
 pub fn job_text(job: &Job, now: SystemTime) -> String {
     let mut s = String::new();
-    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
+    let opt = |v: &Option<String>| {
+        v.as_deref()
+            .map_or_else(|| "-".to_string(), |v| safe(v).into_owned())
+    };
+    let list = |ids: &[String]| {
+        ids.iter()
+            .map(|id| safe(id).into_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let _ = writeln!(
         s,
         "Job {}  [{}]  queue {}",
-        job.id,
+        safe(&job.id),
         job.status,
         opt(&job.origin)
     );
     let _ = writeln!(s, "Function     {}", opt(&job.func_name));
     if let Some(i) = &job.instance {
-        let _ = writeln!(s, "Instance     {i}");
+        let _ = writeln!(s, "Instance     {}", safe(i));
     }
     match &job.data_error {
         Some(e) => {
-            let _ = writeln!(s, "Call         <{e}>");
+            let _ = writeln!(s, "Call         <{}>", safe(e));
         }
         None => {
             // As Python would write the call: positional, then keyword arguments.
@@ -36,7 +48,7 @@ pub fn job_text(job: &Job, now: SystemTime) -> String {
                 .collect::<Vec<_>>()
                 .join(", ");
             let func = job.func_name.as_deref().unwrap_or("?");
-            let _ = writeln!(s, "Call         {func}({args})");
+            let _ = writeln!(s, "Call         {}", safe(&format!("{func}({args})")));
         }
     }
     let _ = writeln!(s, "Description  {}", opt(&job.description));
@@ -73,7 +85,7 @@ pub fn job_text(job: &Job, now: SystemTime) -> String {
             .map_or_else(|| "never".to_string(), |t| super::span(t as f64)),
     );
     if !job.dependency_ids.is_empty() {
-        let _ = writeln!(s, "Depends on   {}", job.dependency_ids.join(", "));
+        let _ = writeln!(s, "Depends on   {}", list(&job.dependency_ids));
     }
     if !job.dependents.is_empty() {
         let more = job
@@ -84,16 +96,16 @@ pub fn job_text(job: &Job, now: SystemTime) -> String {
         } else {
             String::new()
         };
-        let _ = writeln!(s, "Dependents   {}{tail}", job.dependents.join(", "));
+        let _ = writeln!(s, "Dependents   {}{tail}", list(&job.dependents));
     }
     if let Some(t) = job.rq_scheduler_next_run {
         let _ = writeln!(s, "rq-scheduler next run {}", super::time(Some(t)));
     }
     if let Some(m) = &job.meta {
-        let _ = writeln!(s, "Meta         {m}");
+        let _ = writeln!(s, "Meta         {}", safe(&m.to_string()));
     }
     if let Some(e) = &job.meta_error {
-        let _ = writeln!(s, "Meta         <{e}>");
+        let _ = writeln!(s, "Meta         <{}>", safe(e));
     }
     if let Some(r) = &job.latest_result {
         let _ = writeln!(
@@ -103,16 +115,21 @@ pub fn job_text(job: &Job, now: SystemTime) -> String {
             r.source,
             r.return_value_repr
                 .as_ref()
-                .map(|v| format!(": {v}"))
+                .map(|v| format!(": {}", safe(v)))
                 .unwrap_or_default()
         );
     }
     if let Some(tb) = &job.exc_info {
-        let _ = writeln!(s, "\nTraceback:\n{}", tb.trim_end());
+        let _ = writeln!(s, "\nTraceback:\n{}", safe_multiline(tb.trim_end()));
     }
     let _ = writeln!(s, "\nFields:");
     for (k, v) in &job.fields {
-        let _ = writeln!(s, "  {k:<26} {}", super::clip(&v.replace('\n', "⏎"), 120));
+        let _ = writeln!(
+            s,
+            "  {:<26} {}",
+            safe(k),
+            super::clip(&safe(&v.replace('\n', "⏎")), 120)
+        );
     }
     s
 }
