@@ -124,3 +124,32 @@ fn typos_in_queue_names_are_errors_and_json_errors_are_documents() {
     assert_eq!(doc["ok"], false);
     assert_eq!(doc["error"], "no such job: nope");
 }
+
+/// Generated passwords hold `/`, `@`, `?`, `#` and `%`: whatever the URL looks like, and
+/// whether it parses or not, the password appears nowhere (text, `--json`, rqtop).
+#[test]
+fn passwords_with_url_delimiters_never_printed() {
+    for pw in ["s3cr/et9", "p@ss/w0rd", "a?b#c/d", "x%2Fy/z@"] {
+        let url = format!("redis://app:{pw}@127.0.0.1:1/0");
+        for args in [vec!["info"], vec!["info", "--json"]] {
+            let out = rqctl(&url, &args);
+            let all = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(!all.contains(pw), "{url} {args:?}: {all}");
+            assert!(all.contains("app:***@"), "{url} {args:?}: {all}");
+        }
+        let top = std::process::Command::new(env!("CARGO_BIN_EXE_rqtop"))
+            .args(["--url", &url])
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&top.stdout),
+            String::from_utf8_lossy(&top.stderr)
+        );
+        assert!(!all.contains(pw), "rqtop {url}: {all}");
+    }
+}
