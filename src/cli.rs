@@ -135,9 +135,9 @@ async fn run(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
     let mut client = RqClient::connect(&opts).await?;
     let c = &mut client;
     match &cli.command {
-        Command::Info => cmd::info::info(c, out).await?,
-        Command::Queues => cmd::info::queues(c, out).await?,
-        Command::Workers => cmd::workers::run(c, out).await?,
+        Command::Info => return cmd::info::info(c, out).await,
+        Command::Queues => return cmd::info::queues(c, out).await,
+        Command::Workers => return cmd::workers::run(c, out).await,
         Command::Jobs(args) => cmd::jobs::run(args, c, out).await?,
         Command::Job(args) => cmd::job::run(args, c, out).await?,
         Command::Schedules(args) => cmd::schedules::run(args, c, out).await?,

@@ -366,3 +366,30 @@ fn requeue_all_started_takes_abandoned_jobs_back() {
         serde_json::json!(["waiting", "lost"])
     );
 }
+
+#[test]
+fn suspend_duration_is_honoured_to_the_millisecond_or_refused() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let mut con = server.conn();
+    let out = rqctl(&url, &["suspend", "--duration", "1500ms", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["duration"], 1.5);
+    let pttl: i64 = con.pttl("rq:suspended").unwrap();
+    assert!((1000..=1500).contains(&pttl), "suspended for {pttl} ms");
+    let _: () = con.del("rq:suspended").unwrap();
+    for bad in ["0s", "1ns", "bogus"] {
+        let out = rqctl(&url, &["suspend", "--duration", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("'{bad}'")),
+            "{}",
+            stderr(&out)
+        );
+        assert!(
+            !con.exists::<_, bool>("rq:suspended").unwrap(),
+            "{bad} suspended"
+        );
+    }
+}

@@ -36,6 +36,9 @@ fn escape(s: &str, keep_lines: bool) -> Cow<'_, str> {
     for c in s.chars() {
         if !needs_escape(c, keep_lines) {
             out.push(c);
+        } else if let Some(byte) = raw_byte(c) {
+            // A byte of a name that is not UTF-8 (see rq::keys::name_from_bytes).
+            out.push_str(&format!("\\x{byte:02x}"));
         } else if (c as u32) < 0x100 {
             out.push_str(&format!("\\x{:02x}", c as u32));
         } else {
@@ -49,7 +52,11 @@ fn needs_escape(c: char, keep_lines: bool) -> bool {
     if keep_lines && (c == '\n' || c == '\t') {
         return false;
     }
-    c.is_control() || invisible(c)
+    c.is_control() || invisible(c) || raw_byte(c).is_some()
+}
+
+fn raw_byte(c: char) -> Option<u32> {
+    (c as u32).checked_sub(0x10_ff00)
 }
 
 /// Characters that change how the text around them reads without showing themselves:
@@ -76,6 +83,8 @@ mod tests {
         assert_eq!(safe("abc\u{202e}fdp.exe"), "abc\\u202efdp.exe");
         assert_eq!(safe("zero\u{200b}width"), "zero\\u200bwidth");
         assert_eq!(safe("héllo wörld ✓ 日本"), "héllo wörld ✓ 日本");
+        let not_utf8 = crate::rq::keys::name_from_bytes(&[b'q', 0xff]);
+        assert_eq!(safe(&not_utf8), "q\\xff");
     }
 
     #[test]

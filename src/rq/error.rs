@@ -48,11 +48,20 @@ impl Error {
     }
 }
 
-/// A one-line description of a redis error, without the crate's debug noise.
+/// A one-line description of a redis error, without the crate's debug noise. A refusal by
+/// an ACL says what is missing and what to do, since "run it again" cannot help there.
 pub(crate) fn describe(err: &redis::RedisError) -> String {
     let text = err.to_string();
     // redis-rs repeats the kind in front ("ResponseError: ..."); keep it, it helps with ACL errors.
-    text.lines().next().unwrap_or_default().trim().to_string()
+    let line = text.lines().next().unwrap_or_default().trim().to_string();
+    let lower = line.to_ascii_lowercase();
+    if lower.starts_with("noperm") || lower.contains("no permissions") {
+        format!(
+            "{line} (the Redis user lacks a permission this needs: see ACL WHOAMI and ACL GETUSER; README lists the ACL rqctl and rqtop need)"
+        )
+    } else {
+        line
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -233,6 +233,9 @@ pub struct Overview {
     pub suspended: bool,
     pub queues: Vec<QueueInfo>,
     pub workers: Vec<WorkerInfo>,
+    /// What could not be read as RQ writes it (e.g. `rq:queues` is not a set): the
+    /// numbers above are then incomplete, and the front-ends say so.
+    pub problems: Vec<String>,
 }
 
 /// Where a page of jobs comes from.

@@ -16,6 +16,7 @@ use super::reply::{self, Replies};
 
 /// What the first round trip finds.
 struct Roots {
+    problems: Vec<String>,
     queues: Vec<String>,
     workers: Vec<String>,
     suspended: bool,
@@ -40,6 +41,7 @@ impl RqClient {
             suspended: roots.suspended,
             queues: queues.into_iter().map(|(q, _)| q).collect(),
             workers,
+            problems: roots.problems,
         })
     }
 
@@ -64,13 +66,16 @@ impl RqClient {
         pipe.cmd("CONFIG").arg("GET").arg("notify-keyspace-events");
         pipe.cmd("TIME");
         let mut r = Replies::new(self.pipeline("read queues and workers", pipe).await?);
-        let mut queues: Vec<String> = reply::members(&r.next())
+        let mut problems = Vec::new();
+        let queue_keys = set_or_problem(r.next(), keys::QUEUES, &mut problems);
+        let worker_keys = set_or_problem(r.next(), keys::WORKERS, &mut problems);
+        let mut queues: Vec<String> = queue_keys
             .iter()
             .filter_map(|k| keys::queue_name_from_key(k))
             .collect();
         queues.sort();
         queues.dedup();
-        let mut workers: Vec<String> = reply::members(&r.next())
+        let mut workers: Vec<String> = worker_keys
             .iter()
             .filter_map(|k| keys::worker_name_from_key(k))
             .collect();
@@ -81,6 +86,7 @@ impl RqClient {
         let events = keyspace_events(&r.next());
         let now = server_time(&r.next());
         Ok(Roots {
+            problems,
             queues,
             workers,
             suspended,
@@ -194,6 +200,24 @@ impl RqClient {
             }
         }
         Ok(())
+    }
+}
+
+/// The members of a set RQ keeps (`rq:queues`, `rq:workers`); any other reply (the key
+/// holds another type, the user may not read it) is a problem to report, never "empty".
+fn set_or_problem(v: Value, key: &str, problems: &mut Vec<String>) -> Vec<Vec<u8>> {
+    match reply::error(&v) {
+        Some(err) if err.to_ascii_uppercase().contains("WRONGTYPE") => {
+            problems.push(format!(
+                "{key} is not a set as RQ keeps it, so what it lists cannot be read ({err})"
+            ));
+            Vec::new()
+        }
+        Some(err) => {
+            problems.push(format!("{key} could not be read: {err}"));
+            Vec::new()
+        }
+        None => reply::members(&v),
     }
 }
 

@@ -84,6 +84,7 @@ pub fn overview() -> Overview {
             worker("w-idle", "idle", None, 200),
             worker("w-stale", "busy", Some("job-stuck"), 600),
         ],
+        problems: Vec::new(),
     }
 }
 

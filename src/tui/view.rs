@@ -116,6 +116,13 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: S
     if app.read_only {
         spans.push(Span::raw(" │ read-only"));
     }
+    if let Some(first) = app.overview.as_ref().and_then(|o| o.problems.first()) {
+        // The numbers below are incomplete: that must not look like a quiet server.
+        spans.push(Span::styled(
+            format!(" │ ⚠ {}", present::safe(first)),
+            theme.bad,
+        ));
+    }
     // The age goes last: on a narrow terminal it is what gets cut, not the badges.
     if !updated.is_empty() {
         spans.push(Span::raw(format!(" │ {updated}")));

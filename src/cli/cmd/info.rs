@@ -1,5 +1,6 @@
 //! `rqctl info` and `rqctl queues`.
 
+use std::process::ExitCode;
 use std::time::SystemTime;
 
 use crate::cli::output::Output;
@@ -8,11 +9,29 @@ use crate::rq::{KeyspaceEvents, Overview, QueueInfo, RqClient};
 
 use super::workers::workers_table;
 
-pub async fn info(client: &mut RqClient, out: &mut Output) -> anyhow::Result<()> {
+/// Exit 1 when something RQ keeps could not be read (the numbers are then incomplete).
+pub fn exit_code(ov: &Overview) -> ExitCode {
+    if ov.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Server-level problems, on stderr so that stdout stays a table.
+pub fn note_server_problems(ov: &Overview, out: &mut Output) {
+    for p in &ov.problems {
+        out.note(&format!("problem: {p}"));
+    }
+}
+
+pub async fn info(client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
     let ov = client.overview().await?;
     if out.json {
-        return out.json(&ov);
+        out.json(&ov)?;
+        return Ok(exit_code(&ov));
     }
+    note_server_problems(&ov, out);
     let now = SystemTime::now();
     out.line(&server_line(&ov));
     out.line("");
@@ -26,18 +45,20 @@ pub async fn info(client: &mut RqClient, out: &mut Output) -> anyhow::Result<()>
         out.text(&workers_table(&ov.workers, now));
         out.line(&format!("{} workers", ov.workers.len()));
     }
-    Ok(())
+    Ok(exit_code(&ov))
 }
 
-pub async fn queues(client: &mut RqClient, out: &mut Output) -> anyhow::Result<()> {
+pub async fn queues(client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
     let ov = client.overview().await?;
+    note_server_problems(&ov, out);
     if out.json {
-        return out.json(&ov.queues);
+        out.json(&ov.queues)?;
+        return Ok(exit_code(&ov));
     }
     out.text(&queues_table(&ov.queues, SystemTime::now()));
     out.line(&queues_summary(&ov.queues));
     note_problems(&ov.queues, out);
-    Ok(())
+    Ok(exit_code(&ov))
 }
 
 fn server_line(ov: &Overview) -> String {

@@ -47,15 +47,34 @@ pub async fn worker(
 
 #[derive(Debug, Args)]
 pub struct SuspendArgs {
-    /// Resume by itself after this long (e.g. 10m, 1h).
-    #[arg(long, value_parser = humantime::parse_duration)]
+    /// Resume by itself after this long (e.g. 90s, 10m, 1h30m; at least 1ms).
+    #[arg(long, value_parser = positive_duration)]
     pub duration: Option<Duration>,
+}
+
+/// A duration for a suspension: Redis keeps it to the millisecond, so anything shorter
+/// (0s included, which would suspend for ever or not at all) is refused.
+fn positive_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s)
+        .map_err(|e| format!("'{s}' is not a duration ({e}); e.g. 90s, 10m, 1h30m"))?;
+    if d.as_millis() == 0 {
+        return Err(format!(
+            "'{s}' is too short: a suspension lasts at least 1ms (to resume now: rqctl resume)"
+        ));
+    }
+    if d.subsec_nanos() % 1_000_000 != 0 {
+        return Err(format!(
+            "'{s}' is finer than Redis keeps (milliseconds); e.g. 1500ms"
+        ));
+    }
+    Ok(d)
 }
 
 #[derive(Serialize)]
 struct Suspension {
     suspended: bool,
-    duration: Option<u64>,
+    /// Seconds until workers resume by themselves (fractions kept), or null.
+    duration: Option<f64>,
 }
 
 pub async fn suspend(
@@ -67,7 +86,7 @@ pub async fn suspend(
     if out.json {
         out.json(&Suspension {
             suspended: true,
-            duration: args.duration.map(|d| d.as_secs()),
+            duration: args.duration.map(|d| d.as_secs_f64()),
         })?;
     } else {
         let until = args

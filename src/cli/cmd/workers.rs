@@ -1,23 +1,24 @@
 //! `rqctl workers`.
 
+use std::process::ExitCode;
 use std::time::SystemTime;
 
 use crate::cli::output::Output;
 use crate::present::{self, TextTable, thousands};
 use crate::rq::{Liveness, RqClient, WorkerInfo};
 
-pub async fn run(client: &mut RqClient, out: &mut Output) -> anyhow::Result<()> {
+pub async fn run(client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
     let ov = client.overview().await?;
+    super::info::note_server_problems(&ov, out);
     if out.json {
-        return out.json(&ov.workers);
-    }
-    if ov.workers.is_empty() {
+        out.json(&ov.workers)?;
+    } else if ov.workers.is_empty() {
         out.line("no workers");
-        return Ok(());
+    } else {
+        out.text(&workers_table(&ov.workers, SystemTime::now()));
+        out.line(&format!("{} workers", ov.workers.len()));
     }
-    out.text(&workers_table(&ov.workers, SystemTime::now()));
-    out.line(&format!("{} workers", ov.workers.len()));
-    Ok(())
+    Ok(super::info::exit_code(&ov))
 }
 
 pub fn workers_table(workers: &[WorkerInfo], now: SystemTime) -> String {

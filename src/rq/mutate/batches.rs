@@ -25,11 +25,11 @@ impl RqClient {
     /// Runs `script` over `items` in batches of `BATCH`, several batches per round trip;
     /// the key prefix and `args` come first, then each item's own args (pushed by
     /// `item_args`). Stops at the first error.
-    pub(crate) async fn run_batches<T>(
+    pub(crate) async fn run_batches<T, A: AsRef<[u8]>>(
         &mut self,
         script: &Script,
         keys: &[Vec<u8>],
-        args: &[String],
+        args: &[A],
         items: &[T],
         item_args: impl Fn(&T, &mut Cmd),
     ) -> Batches {
@@ -52,7 +52,7 @@ impl RqClient {
             }
             cmd.arg(keys::PREFIX);
             for a in args {
-                cmd.arg(a.as_str());
+                cmd.arg(a.as_ref());
             }
             for item in batch {
                 item_args(item, &mut cmd);

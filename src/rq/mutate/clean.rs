@@ -149,22 +149,16 @@ impl RqClient {
             .await?;
         let members: Vec<Member> = reply::scored(&expired)
             .into_iter()
-            .map(|(m, s)| {
-                Member::of(
-                    Some(Registry::Started),
-                    String::from_utf8_lossy(&m).into_owned(),
-                    s,
-                )
-            })
+            .map(|(m, s)| Member::of(Some(Registry::Started), keys::name_from_bytes(&m), s))
             .collect();
         if rep.dry_run {
             rep.abandoned_failed = members.len() as u64;
         } else if !members.is_empty() {
             let args = [
-                now.to_string(),
-                stamp.to_string(),
-                queue.to_string(),
-                abandoned_exc_string(stamp),
+                now.to_string().into_bytes(),
+                stamp.as_bytes().to_vec(),
+                keys::name_bytes(queue).into_owned(),
+                abandoned_exc_string(stamp).into_bytes(),
             ];
             let run = self
                 .run_batches(&ABANDON, &[wip], &args, &members, |m, c| {

@@ -164,7 +164,9 @@ impl RqClient {
         let mut cmd = redis::cmd("SET");
         cmd.arg(keys::SUSPENDED).arg(1);
         if let Some(d) = duration {
-            cmd.arg("EX").arg(d.as_secs().max(1));
+            // PX keeps the duration to the millisecond, as the caller asked (EX would round).
+            cmd.arg("PX")
+                .arg(u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1));
         }
         self.cmd("suspend", cmd).await.map(|_| ())
     }

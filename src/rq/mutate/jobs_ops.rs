@@ -128,13 +128,15 @@ impl RqClient {
             report.matched -= report.dangling_removed;
             return Ok(());
         }
-        let args = [
-            stamp,
-            flag(at_front).into(),
-            queue.to_string(),
-            now.to_string(),
-            flag(registry == Registry::Started).into(),
-            flag(registry == Registry::Deferred).into(),
+        let now_text = now.to_string();
+        let queue_name = keys::name_bytes(queue);
+        let args: [&[u8]; 6] = [
+            stamp.as_bytes(),
+            flag(at_front).as_bytes(),
+            &queue_name,
+            now_text.as_bytes(),
+            flag(registry == Registry::Started).as_bytes(),
+            flag(registry == Registry::Deferred).as_bytes(),
         ];
         let run = self
             .run_batches(&REQUEUE, &[registry.key(queue)], &args, &members, |m, c| {
@@ -173,7 +175,7 @@ impl RqClient {
                 .arg(keys::PREFIX)
                 .arg(&stamp)
                 .arg(flag(at_front))
-                .arg(queue)
+                .arg(&*keys::name_bytes(queue))
                 .arg(now)
                 .arg(flag(registry == Registry::Started))
                 .arg(flag(registry == Registry::Deferred))
@@ -207,11 +209,7 @@ impl RqClient {
             }
             left = left.saturating_sub(members.len() as u64);
             for (code, member) in codes.iter().zip(&members) {
-                let member = Member::of(
-                    Some(registry),
-                    String::from_utf8_lossy(member).into_owned(),
-                    0.0,
-                );
+                let member = Member::of(Some(registry), keys::name_from_bytes(member), 0.0);
                 let outcome = Outcome::of(code);
                 if outcome.code != -1 {
                     report.matched += 1;

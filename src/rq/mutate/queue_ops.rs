@@ -37,7 +37,7 @@ impl RqClient {
                 .await?;
             let ids: Vec<String> = reply::members(&head)
                 .iter()
-                .map(|m| String::from_utf8_lossy(m).into_owned())
+                .map(|m| keys::name_from_bytes(m))
                 .collect();
             report.sample_from(ids.iter().map(String::as_str));
             return Ok(report);
@@ -124,8 +124,8 @@ impl RqClient {
         report: &mut Report,
     ) {
         let args = [
-            if force { "1" } else { "0" }.to_string(),
-            String::from_utf8_lossy(&registry.key(queue)).into_owned(),
+            if force { b"1".to_vec() } else { b"0".to_vec() },
+            registry.key(queue),
         ];
         let run = self
             .run_batches(&DELETE, &[], &args, members, |m, c| {
@@ -239,7 +239,7 @@ impl RqClient {
                 .await?;
             let ids = reply::members(&v);
             let n = ids.len() as i64;
-            out.extend(ids.iter().map(|m| String::from_utf8_lossy(m).into_owned()));
+            out.extend(ids.iter().map(|m| keys::name_from_bytes(m)));
             if n < page {
                 return Ok(out);
             }
