@@ -244,3 +244,69 @@ fn real_workers_consume_while_requeue_and_empty_run() {
         "every emptied job, and only those, is gone"
     );
 }
+
+/// A call that times out on the client may still run on the server: the report says what
+/// is known (done at least, how many unknown), the truth lies within it, and a re-run
+/// reports the true state. CLIENT PAUSE holds the scripts (they may write) past rqctl's
+/// --timeout, then lets them run.
+#[test]
+fn a_batch_that_times_out_but_runs_is_reported_as_unknown_not_undercounted() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let mut c = server.conn();
+    let n = 6_000;
+    let ids = seed_failed(&mut c, "default", n);
+    for args in [
+        vec!["--timeout", "500ms", "requeue", "--all", "failed", "--json"],
+        vec!["--timeout", "500ms", "requeue", "--json"],
+    ] {
+        let mut args = args;
+        let named: Vec<String> = ids.iter().take(3_000).cloned().collect();
+        if !args.contains(&"--all") {
+            args.extend(named.iter().map(String::as_str));
+        }
+        let _: () = redis::cmd("CLIENT")
+            .arg(&["PAUSE", "1500", "WRITE"])
+            .query(&mut c)
+            .unwrap();
+        let out = rqctl(&url, &args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let report = &doc["reports"][0];
+        let done = report["done"].as_u64().unwrap();
+        let unknown = report["unknown"].as_u64().unwrap();
+        assert!(unknown > 0, "{report}");
+        // The paused calls run once the pause ends.
+        std::thread::sleep(Duration::from_millis(1_800));
+        let (queued, _) = assert_each_once(&mut c, "default", &ids);
+        assert!(
+            done <= queued as u64 && queued as u64 <= done + unknown,
+            "report said {done} done and {unknown} unknown; {queued} are queued: {report}"
+        );
+        // Put the state back for the next form.
+        let _: () = c.del("rq:queue:default").unwrap();
+        let _ = seed_failed(&mut c, "default", n);
+    }
+    // The text form says it in words.
+    let _: () = redis::cmd("CLIENT")
+        .arg(&["PAUSE", "1500", "WRITE"])
+        .query(&mut c)
+        .unwrap();
+    let out = rqctl(&url, &["--timeout", "500ms", "requeue", "--all", "failed"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("at least") && text.contains("unknown"),
+        "{text}"
+    );
+    std::thread::sleep(Duration::from_millis(1_800));
+    // A re-run moves the rest and the totals add up: each id once.
+    let again = rqctl_json(&url, &["requeue", "--all", "failed"]);
+    assert_eq!(again["ok"], true, "{again}");
+    let (queued, failed) = assert_each_once(&mut c, "default", &ids);
+    assert_eq!((queued, failed), (n, 0));
+}

@@ -15,6 +15,10 @@ pub struct ConnectArgs {
     /// How long to wait for the connection, e.g. 5s or 500ms.
     #[arg(long, global = true, value_name = "DURATION", default_value = "5s", value_parser = humantime::parse_duration)]
     pub connect_timeout: Duration,
+    /// How long to wait for Redis to answer one command before giving up on it, e.g. 10s.
+    /// A bulk change that times out says how many jobs' outcome is unknown.
+    #[arg(long, global = true, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
 }
 
 impl ConnectArgs {
@@ -31,6 +35,7 @@ impl ConnectArgs {
     pub fn options(&self) -> anyhow::Result<ConnectOptions> {
         let mut opts = ConnectOptions::new(self.resolved_url());
         opts.connect_timeout = self.connect_timeout;
+        opts.response_timeout = self.timeout;
         Ok(opts)
     }
 }
