@@ -103,7 +103,7 @@ fn requeue_all_matches_rq_cli() {
 }
 
 #[test]
-fn requeued_jobs_run_on_a_real_worker_and_dangling_ids_are_skipped() {
+fn requeued_jobs_run_on_a_real_worker_and_dangling_ids_are_removed_as_rq_would() {
     let server = RedisServer::start();
     let url = server.url();
     Rq::V2.script(&url, SETUP);
@@ -119,7 +119,8 @@ fn requeued_jobs_run_on_a_real_worker_and_dangling_ids_are_skipped() {
 
     let dry = rqctl_json(&url, &["requeue", "--all", "failed", "--dry-run"]);
     assert_eq!(dry["reports"][0]["matched"], 3, "{dry}");
-    assert_eq!(dry["reports"][0]["skipped"][0]["id"], "ghost");
+    assert_eq!(dry["reports"][0]["dangling_removed"], 1, "{dry}");
+    assert_eq!(dry["reports"][0]["skipped_count"], 0, "{dry}");
     assert_eq!(
         Rq::V2.state(&url, &[])["queues"]["default"]["registries"]["failed"]
             .as_array()
@@ -129,17 +130,25 @@ fn requeued_jobs_run_on_a_real_worker_and_dangling_ids_are_skipped() {
         "dry run changed nothing"
     );
 
+    // A dangling id is routine (RQ let its hash expire): removed as RQ's cleanup would,
+    // said so, and no failure (`requeue --all failed || alert` must not fire for it).
     let out = rqctl(&url, &["requeue", "--all", "failed"]);
-    assert_eq!(out.status.code(), Some(1), "partial (dangling) exits 1");
+    assert_eq!(out.status.code(), Some(0), "dangling ids alone exit 0");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("requeued 3 jobs from failed@default"),
         "{text}"
     );
     assert!(
-        text.contains("ghost: no such job (its hash is gone"),
+        text.contains("removed 1 dangling id (job hash gone) from failed@default"),
         "{text}"
     );
+    let ghost: Option<f64> = redis::cmd("ZSCORE")
+        .arg("rq:failed:default")
+        .arg("ghost")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(ghost, None, "the dangling id was removed");
 
     let burst = Rq::V2.cli(&url, &["worker", "--burst", "default"]);
     assert!(burst.status.success());
