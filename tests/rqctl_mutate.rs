@@ -393,3 +393,39 @@ fn suspend_duration_is_honoured_to_the_millisecond_or_refused() {
         );
     }
 }
+
+/// `rq requeue --all` cleans the registry first, so an entry whose expiry has passed is
+/// dropped, never requeued; rqctl leaves it for RQ's cleanup and says so.
+#[test]
+fn requeue_all_leaves_expired_entries_as_rq_does() {
+    let server = RedisServer::start();
+    let url = server.url();
+    Rq::V2.script(
+        &url,
+        "from rq import Queue\nimport labjobs\nq = Queue('default', connection=r)\nfor i in range(3):\n    q.enqueue(labjobs.fail, 'x', job_id=f'f{i}')",
+    );
+    Rq::V2.burst(&url, "default");
+    let mut con = server.conn();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let _: () = con.zadd("rq:failed:default", "f1", now - 60).unwrap();
+    let out = rqctl(&url, &["requeue", "--all", "failed"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("requeued 2 jobs from failed@default"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("left 1 expired entry in failed@default"),
+        "{}",
+        stdout(&out)
+    );
+    let state = Rq::V2.state(&url, &["f0", "f1", "f2"]);
+    assert_eq!(state["jobs"]["f1"]["status"], "JobStatus.FAILED", "{state}");
+    assert_eq!(state["jobs"]["f0"]["status"], "JobStatus.QUEUED", "{state}");
+    let queued: Vec<String> = con.lrange("rq:queue:default", 0, -1).unwrap();
+    assert_eq!(queued, vec!["f0", "f2"]);
+}

@@ -166,6 +166,14 @@ fn print_one(out: &mut Output, r: &Report) {
     } else {
         out.line(&format!("{past} {}{from}{to}", count(r.done)));
     }
+    if r.expired_left > 0 {
+        out.line(&format!(
+            "left {} expired entr{} in {} for RQ's cleanup (RQ drops them rather than requeue them)",
+            thousands(r.expired_left),
+            if r.expired_left == 1 { "y" } else { "ies" },
+            safe(&r.source)
+        ));
+    }
     if !r.dry_run && r.dangling_removed > 0 {
         out.line(&format!(
             "removed {} from {}, as RQ's cleanup does",

@@ -49,6 +49,9 @@ pub struct Report {
     /// Dangling ids (their job hash is gone, RQ let it expire) removed from where they
     /// were listed, as RQ's own cleanup would: routine, not a failure.
     pub dangling_removed: u64,
+    /// Registry entries whose expiry had passed, left for RQ's cleanup (as `rq requeue
+    /// --all` drops them rather than requeue them).
+    pub expired_left: u64,
     /// Jobs sent to Redis whose outcome is unknown: the connection failed before Redis
     /// answered, so they may or may not have been changed (a re-run acts on what is left).
     pub unknown: u64,
@@ -72,6 +75,7 @@ impl Report {
             matched: 0,
             done: 0,
             dangling_removed: 0,
+            expired_left: 0,
             unknown: 0,
             skipped_count: 0,
             skipped: Vec::new(),
@@ -144,6 +148,7 @@ pub(crate) fn reason(code: i64) -> &'static str {
         -6 => "its key is not a hash (not an RQ job)",
         -7 => "its queue key is not a list",
         -8 => "refused by a check (wrong key type or missing permission)",
+        -9 => "expired: left for RQ's cleanup",
         scripts::UNKNOWN => "outcome unknown (its batch failed)",
         _ => "unexpected script result",
     }

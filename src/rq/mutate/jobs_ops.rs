@@ -181,6 +181,7 @@ impl RqClient {
                 .arg(flag(registry == Registry::Deferred))
                 .arg(offset)
                 .arg(batch)
+                .arg(flag(registry.expires_by_score() && registry != Registry::Started))
                 .invoke_async::<redis::Value>(self.connection())
                 .await;
             let reply = match reply {
@@ -211,6 +212,12 @@ impl RqClient {
             for (code, member) in codes.iter().zip(&members) {
                 let member = Member::of(Some(registry), keys::name_from_bytes(member), 0.0);
                 let outcome = Outcome::of(code);
+                if outcome.code == -9 {
+                    // Expired: RQ's cleanup removes it; `rq requeue --all` would not requeue it.
+                    report.expired_left += 1;
+                    offset += 1;
+                    continue;
+                }
                 if outcome.code != -1 {
                     report.matched += 1;
                     if report.sample.len() < 10 {

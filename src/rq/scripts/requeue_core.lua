@@ -1,7 +1,8 @@
 -- The body shared by requeue_ids.lua and requeue_head.lua (concatenated after guard.lua by
--- mutate/scripts.rs): given `members`, `ids`, `scores` (started registries only), `started`,
--- `from_head` (the members were just read from the registry) and `now`, it requeues each
--- job and fills `out` with one result per job.
+-- mutate/scripts.rs): given `members`, `ids`, `scores` (started registries only), `preset`
+-- (codes decided before, by member index), `started`, `from_head` (the members were just
+-- read from the registry) and `now`, it requeues each job and fills `out` with one result
+-- per job.
 -- Speed comes from few calls per job: membership, then HMGET + HSET (EXISTS only when
 -- HMGET finds nothing), then one push per origin queue and one ZREM for the batch. Those
 -- shared writes come last, so everything they need is checked before the first write: each
@@ -24,7 +25,7 @@ local out, remove, origins, pushes = {}, {}, {}, {}
 for k, member in ipairs(members) do
   local id = ids[k]
   local job = P .. 'job:' .. id
-  local code = 1
+  local code = preset[k] or 1
   local read, f = pcall(call, 'HMGET', job, 'origin', 'timeout', 'ttl')
   local origin
   if read then
@@ -33,7 +34,9 @@ for k, member in ipairs(members) do
   end
   local ttl = read and math.floor(tonumber(f[3] or '') or 0) or 0
   local parents = {}
-  if not read then
+  if code ~= 1 then
+    -- decided before
+  elseif not read then
     code = -6
   elseif registry_refused then
     code = { -8, registry_refused }

@@ -17,7 +17,7 @@ local empty_exc = '\120\156\3\0\0\0\0\1'
 local now = tonumber(ARGV[4])
 local started = ARGV[5] == '1'
 local from_head = false
-local members, ids = {}, {}
+local members, ids, preset = {}, {}, {}
 for i = 7, #ARGV, 2 do
   members[#members + 1] = ARGV[i]
   ids[#ids + 1] = ARGV[i + 1]
