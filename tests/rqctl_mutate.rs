@@ -429,3 +429,64 @@ fn requeue_all_leaves_expired_entries_as_rq_does() {
     let queued: Vec<String> = con.lrange("rq:queue:default", 0, -1).unwrap();
     assert_eq!(queued, vec!["f0", "f2"]);
 }
+
+/// Flask-RQ2's `.schedule()` with no interval and no cron makes a one-off rq-scheduler job:
+/// deleting or canceling it ends nothing, so it needs no `--force` (only repeating ones do),
+/// and a canceled one-off is also taken out of rq-scheduler's set, so rq-scheduler never
+/// runs it. Both rq-scheduler versions (0.14 with rq 2.12, 0.13 with rq 1.16).
+#[test]
+fn one_off_rq_scheduler_jobs_need_no_force() {
+    for rq in [Rq::V2, Rq::V1] {
+        let server = RedisServer::start();
+        let url = server.url();
+        rq.script(
+            &url,
+            r#"
+from rq_scheduler import Scheduler
+import labjobs
+s = Scheduler(queue_name='default', connection=r)
+past = datetime.datetime.utcnow() - datetime.timedelta(seconds=5)
+s.schedule(scheduled_time=past, func=labjobs.add, args=[1, 1], id='once1')
+s.schedule(scheduled_time=past, func=labjobs.add, args=[1, 2], id='once2')
+s.schedule(scheduled_time=past, func=labjobs.add, args=[1, 3], interval=60, id='every')
+"#,
+        );
+        let out = rqctl(&url, &["cancel", "once1", "--yes"]);
+        assert_eq!(out.status.code(), Some(0), "{rq:?}: {}", stdout(&out));
+        let out = rqctl(&url, &["delete", "once2", "--yes"]);
+        assert_eq!(out.status.code(), Some(0), "{rq:?}: {}", stdout(&out));
+        let out = rqctl(&url, &["delete", "every", "--yes"]);
+        assert_eq!(out.status.code(), Some(1), "{rq:?}: {}", stdout(&out));
+        assert!(
+            stdout(&out).contains("periodic rq-scheduler job"),
+            "{}",
+            stdout(&out)
+        );
+        // rq-scheduler's own pass: the canceled one-off must not be enqueued.
+        let burst = std::process::Command::new(rq.venv().join("bin/rqscheduler"))
+            .args(["--burst", "--url", &url])
+            .current_dir(interop_dir())
+            .env("PYTHONPATH", interop_dir())
+            .output()
+            .unwrap();
+        assert!(
+            burst.status.success(),
+            "{}",
+            String::from_utf8_lossy(&burst.stderr)
+        );
+        let mut c = server.conn();
+        let queued: Vec<String> = c.lrange("rq:queue:default", 0, -1).unwrap();
+        assert_eq!(queued, ["every"], "{rq:?}: only the periodic job runs");
+        let state = rq.state(&url, &["once1"]);
+        // rq 2 prints the enum, rq 1 the bare value.
+        let status = state["jobs"]["once1"]["status"]
+            .as_str()
+            .unwrap()
+            .to_lowercase();
+        assert_eq!(
+            status.trim_start_matches("jobstatus."),
+            "canceled",
+            "{state}"
+        );
+    }
+}

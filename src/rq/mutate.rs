@@ -140,9 +140,7 @@ pub(crate) fn reason(code: i64) -> &'static str {
         0 => "no longer there (a worker or another client moved it meanwhile)",
         -1 => "no such job (its hash is gone: a dangling id)",
         -2 => "job is running; stop it first (rqctl stop-job) or use --force",
-        -3 => {
-            "periodic rq-scheduler job: this would end (delete) or not stop (cancel) its schedule; use --force"
-        }
+        -3 => "periodic rq-scheduler job: this ends its schedule; use --force",
         -4 => "already canceled",
         -5 => "not scheduled",
         -6 => "its key is not a hash (not an RQ job)",

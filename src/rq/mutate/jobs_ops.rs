@@ -22,6 +22,9 @@ pub(crate) struct Probe {
     pub status: JobStatus,
     pub origin: String,
     pub in_rq_scheduler: bool,
+    /// An rq-scheduler job that repeats (`interval` or `cron_string` in its meta): deleting
+    /// or canceling it ends its schedule, so that needs `--force`. One-off jobs do not.
+    pub periodic: bool,
     /// In RQ's `rq:scheduled:<origin>` (filled by `probe_scheduled`).
     pub in_scheduled_registry: bool,
 }
@@ -50,10 +53,32 @@ impl RqClient {
                     origin: f.get(1).and_then(reply::text).unwrap_or_default(),
                     exists: reply::int(&r.next()).unwrap_or(0) > 0,
                     in_rq_scheduler: !matches!(r.next(), redis::Value::Nil),
+                    periodic: false,
                     in_scheduled_registry: false,
                 }
             })
-            .collect())
+            .collect::<Vec<_>>())
+    }
+
+    /// Probes, and for jobs in rq-scheduler's set whether they repeat (a second round trip,
+    /// only when there are any: `meta` is read and decoded for those alone).
+    pub(crate) async fn probe_periodic(&mut self, ids: &[String]) -> Result<Vec<Probe>> {
+        let mut probes = self.probe(ids).await?;
+        let scheduled: Vec<usize> = (0..probes.len())
+            .filter(|&i| probes[i].in_rq_scheduler && probes[i].exists)
+            .collect();
+        if scheduled.is_empty() {
+            return Ok(probes);
+        }
+        let mut pipe = redis::pipe();
+        for &i in &scheduled {
+            pipe.cmd("HGET").arg(keys::job(&probes[i].id)).arg("meta");
+        }
+        let metas = self.pipeline("read rq-scheduler meta", pipe).await?;
+        for (&i, meta) in scheduled.iter().zip(metas) {
+            probes[i].periodic = is_periodic(&meta);
+        }
+        Ok(probes)
     }
 
     /// Fills `in_scheduled_registry` (a second round trip: the key needs each origin).
@@ -181,7 +206,9 @@ impl RqClient {
                 .arg(flag(registry == Registry::Deferred))
                 .arg(offset)
                 .arg(batch)
-                .arg(flag(registry.expires_by_score() && registry != Registry::Started))
+                .arg(flag(
+                    registry.expires_by_score() && registry != Registry::Started,
+                ))
                 .invoke_async::<redis::Value>(self.connection())
                 .await;
             let reply = match reply {
@@ -287,14 +314,14 @@ impl RqClient {
     ) -> Result<Report> {
         let ids = &unique(ids);
         let mut report = Report::new("delete", "the named jobs", dry_run);
+        let probes = self.probe_periodic(ids).await?;
         if dry_run {
-            let probes = self.probe(ids).await?;
             predict(&mut report, &probes, |p| {
                 if !p.exists {
                     -1
                 } else if !force && p.status == JobStatus::Started {
                     -2
-                } else if !force && p.in_rq_scheduler {
+                } else if !force && p.periodic {
                     -3
                 } else {
                     1
@@ -305,15 +332,16 @@ impl RqClient {
         report.matched = ids.len() as u64;
         let args = [flag(force).to_string(), String::new()];
         let run = self
-            .run_batches(&DELETE, &[], &args, ids, |id, c| {
-                c.arg(id).arg(id);
+            .run_batches(&DELETE, &[], &args, &probes, |p, c| {
+                c.arg(&p.id).arg(&p.id).arg(schedule_kind(p));
             })
             .await;
         tally(&mut report, ids.iter().map(String::as_str), run, 1, false);
         Ok(report)
     }
 
-    /// Cancels the named jobs as RQ 2.12's `Job.cancel` does.
+    /// Cancels the named jobs as RQ 2.12's `Job.cancel` does; a job rq-scheduler would
+    /// still run is also taken out of its set (as rq-scheduler's own `cancel`).
     pub async fn cancel_jobs(
         &mut self,
         ids: &[String],
@@ -322,13 +350,13 @@ impl RqClient {
     ) -> Result<Report> {
         let ids = &unique(ids);
         let mut report = Report::new("cancel", "the named jobs", dry_run);
+        let probes = self.probe_periodic(ids).await?;
         if dry_run {
-            let probes = self.probe(ids).await?;
             predict(&mut report, &probes, |p| match &p.status {
                 _ if !p.exists => -1,
                 JobStatus::Canceled => -4,
                 JobStatus::Started if !force => -2,
-                _ if !force && p.in_rq_scheduler => -3,
+                _ if !force && p.periodic => -3,
                 _ => 1,
             });
             return Ok(report);
@@ -337,8 +365,8 @@ impl RqClient {
         let (_, now) = now_stamps();
         let args = [now.to_string(), flag(force).to_string()];
         let run = self
-            .run_batches(&CANCEL, &[], &args, ids, |id, c| {
-                c.arg(id);
+            .run_batches(&CANCEL, &[], &args, &probes, |p, c| {
+                c.arg(&p.id).arg(schedule_kind(p));
             })
             .await;
         tally(&mut report, ids.iter().map(String::as_str), run, 1, false);
@@ -385,6 +413,31 @@ impl RqClient {
 
 fn flag(b: bool) -> &'static str {
     if b { "1" } else { "0" }
+}
+
+/// Whether rq-scheduler's pickled `meta` says the job repeats. Meta that cannot be read
+/// counts as periodic: refusing without `--force` is the safe side.
+fn is_periodic(meta: &redis::Value) -> bool {
+    let Some(bytes) = reply::bytes(meta).filter(|b| !b.is_empty()) else {
+        return false;
+    };
+    let Ok(payload) = super::super::decode::payload(&bytes) else {
+        return true;
+    };
+    let json = payload.to_json();
+    ["interval", "cron_string"]
+        .iter()
+        .any(|k| json.get(k).is_some_and(|v| !v.is_null()))
+}
+
+/// What the scripts are told of a job in rq-scheduler's set: `periodic` (needs --force) or
+/// `once` (a one-off: fine to delete or cancel, taken out of rq-scheduler's set too).
+fn schedule_kind(p: &Probe) -> &'static str {
+    if p.in_rq_scheduler && !p.periodic {
+        "once"
+    } else {
+        "periodic"
+    }
 }
 
 /// Counts outcomes equal to `ok` as done, dangling ids removed from a registry

@@ -129,7 +129,7 @@ impl RqClient {
         ];
         let run = self
             .run_batches(&DELETE, &[], &args, members, |m, c| {
-                c.arg(&m.member).arg(&m.id);
+                c.arg(&m.member).arg(&m.id).arg("periodic");
             })
             .await;
         for (m, o) in members.iter().zip(&run.outcomes) {

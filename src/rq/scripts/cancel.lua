@@ -2,7 +2,10 @@
 -- (rq-data-model.md 4.4): status canceled, out of its queue and the registry of its previous
 -- status, into <prefix>canceled:<origin> scored with the cancel time.
 -- ARGV[1] = now (epoch seconds), ARGV[2] = '1' to force (cancel running jobs and periodic
--- rq-scheduler jobs, which RQ's cancel leaves in rq-scheduler's set), ARGV[3..] = job ids.
+-- rq-scheduler jobs), ARGV[3..] = pairs of job id and what the client found of the job in
+-- rq-scheduler's set: 'once' (a one-off) or 'periodic'. A job in that set is taken out of
+-- it too (as rq-scheduler's own cancel does): RQ's cancel alone would let rq-scheduler
+-- enqueue it when its time comes.
 -- Returns one result per job: 1 canceled, -1 job hash gone, -2 running (refused),
 -- -3 periodic rq-scheduler job (refused), -4 already canceled, -6 key is not a hash,
 -- {-8, why} refused by a check.
@@ -11,7 +14,7 @@ local registry_of = {
   failed = 'failed', stopped = 'failed', canceled = 'canceled'
 }
 
-local function plan(id)
+local function plan(id, kind)
   local key = P .. 'job:' .. id
   if call('EXISTS', key) == 0 then return -1 end
   if type_of(key) ~= 'hash' then return -6 end
@@ -20,8 +23,10 @@ local function plan(id)
   origin = origin or ''
   if status == 'canceled' then return -4 end
   if status == 'started' and ARGV[2] ~= '1' then return -2 end
-  if ARGV[2] ~= '1' and score_in(P .. 'scheduler:scheduled_jobs', id) then
-    -- rq-scheduler would run (and re-arm) it anyway: canceling alone would not stop it.
+  local rqs = P .. 'scheduler:scheduled_jobs'
+  local in_rqs = score_in(rqs, id)
+  if ARGV[2] ~= '1' and kind ~= 'once' and in_rqs then
+    -- Canceling a repeating job ends its schedule: only with --force.
     return -3
   end
   local w = { { 'HSET', key, 'status', 'canceled' },
@@ -36,11 +41,12 @@ local function plan(id)
     w[#w + 1] = { 'ZREM', P .. reg .. ':' .. origin, id }
   end
   w[#w + 1] = { 'ZADD', P .. 'canceled:' .. origin, ARGV[1], id }
+  if in_rqs then w[#w + 1] = { 'ZREM', rqs, id } end
   return 1, w
 end
 
 local out = {}
-for i = 3, #ARGV do
-  out[#out + 1] = job(plan, ARGV[i])
+for i = 3, #ARGV, 2 do
+  out[#out + 1] = job(plan, ARGV[i], ARGV[i + 1])
 end
 return out

@@ -5,7 +5,8 @@
 -- ARGV[1] = '1' to force (delete running jobs and periodic rq-scheduler jobs),
 -- ARGV[2] = the registry key the jobs were selected from ('' when named by id): a job no
 -- longer in it is left alone (it moved since), a dangling member is removed from it,
--- ARGV[3..] = pairs of registry member (or id) and job id.
+-- ARGV[3..] = triples of registry member (or id), job id, and what the client found of the
+-- job in rq-scheduler's set: 'once' (a one-off, fine to delete) or 'periodic'.
 -- Returns one result per job: 1 deleted, 0 no longer in ARGV[2], -1 job hash gone (its
 -- member removed from ARGV[2]), -2 running (refused), -3 periodic rq-scheduler job
 -- (refused), -6 key is not a hash, {-8, why} refused by a check.
@@ -13,7 +14,7 @@ local force = ARGV[1] == '1'
 local from = ARGV[2]
 local registries = { 'finished', 'failed', 'deferred', 'scheduled', 'canceled', 'wip' }
 
-local function plan(member, id)
+local function plan(member, id, kind)
   local key = P .. 'job:' .. id
   if from ~= '' and not call('ZSCORE', from, member) then return 0 end
   if call('EXISTS', key) == 0 then
@@ -23,7 +24,9 @@ local function plan(member, id)
   if type_of(key) ~= 'hash' then return -6 end
   local status, origin, gid = unpack(call('HMGET', key, 'status', 'origin', 'group_id'))
   if not force and status == 'started' then return -2 end
-  if not force and score_in(P .. 'scheduler:scheduled_jobs', id) then return -3 end
+  if not force and kind ~= 'once' and score_in(P .. 'scheduler:scheduled_jobs', id) then
+    return -3
+  end
   local w = {}
   if from ~= '' then w[#w + 1] = { 'ZREM', from, member } end
   local execs = call('ZRANGE', P .. 'executions:' .. id, 0, -1)
@@ -49,7 +52,7 @@ local function plan(member, id)
 end
 
 local out = {}
-for i = 3, #ARGV, 2 do
-  out[#out + 1] = job(plan, ARGV[i], ARGV[i + 1])
+for i = 3, #ARGV, 3 do
+  out[#out + 1] = job(plan, ARGV[i], ARGV[i + 1], ARGV[i + 2])
 end
 return out
