@@ -40,7 +40,7 @@ fn destructive_commands_need_yes_without_a_terminal() {
     }
     let plan = rqctl(&url, &["empty", "default"]);
     assert!(
-        stderr(&plan).contains("Delete 3 jobs from 1 queue default"),
+        stderr(&plan).contains("Delete 3 jobs from queue default?"),
         "{}",
         stderr(&plan)
     );
@@ -489,4 +489,62 @@ s.schedule(scheduled_time=past, func=labjobs.add, args=[1, 3], interval=60, id='
             "{state}"
         );
     }
+}
+
+/// Requeuing jobs that already ran repeats their side effects: confirmed like the other
+/// destructive commands, with a question that says how many, from where and to where, in
+/// the right number. Failed jobs are requeued without a question (the incident routine).
+#[test]
+fn requeuing_jobs_that_already_ran_is_confirmed() {
+    let server = RedisServer::start();
+    let url = server.url();
+    Rq::V2.script(
+        &url,
+        "from rq import Queue\nimport labjobs\nq = Queue('default', connection=r)\nq.enqueue(labjobs.add, 1, 1, job_id='ran1')\nq.enqueue(labjobs.add, 1, 2, job_id='ran2')\nq.enqueue(labjobs.fail, 'x', job_id='bad1')",
+    );
+    Rq::V2.burst(&url, "default");
+    let out = rqctl(&url, &["requeue", "--all", "finished"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("Requeue 2 jobs from finished@default to queue default? They already ran"),
+        "{}",
+        stderr(&out)
+    );
+    let out = rqctl(&url, &["requeue", "ran1"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Requeue 1 job (1 already finished, canceled or stopped)?"),
+        "{}",
+        stderr(&out)
+    );
+    let mut c = server.conn();
+    assert_eq!(
+        c.llen::<_, i64>("rq:queue:default").unwrap(),
+        0,
+        "nothing moved"
+    );
+    let out = rqctl(&url, &["requeue", "bad1"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "failed jobs need no question: {}",
+        stderr(&out)
+    );
+    let out = rqctl(&url, &["requeue", "--all", "finished", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(c.llen::<_, i64>("rq:queue:default").unwrap(), 3);
+    // The other questions, one and many.
+    let out = rqctl(&url, &["delete", "ran1"]);
+    assert!(
+        stderr(&out).contains("Delete 1 job and its results"),
+        "{}",
+        stderr(&out)
+    );
+    let out = rqctl(&url, &["cancel", "ran1", "ran2"]);
+    assert!(
+        stderr(&out).contains("Cancel 2 jobs? They move to the canceled registry of their queue"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -81,15 +81,21 @@ pub fn print_reports(
     })
 }
 
+/// `1 job`, `2 jobs`, `1,204 jobs`: a count with its noun in the right number.
+#[must_use]
+pub fn count(n: u64, noun: &str) -> String {
+    format!("{} {noun}{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
 /// The shape every destructive command shares: with `--dry-run` print the plan; when every
-/// target was refused or missing, report that (exit 1); otherwise confirm (`question` gets
-/// the number of targets) and run.
+/// target was refused or missing, report that (exit 1); otherwise confirm (`question` is
+/// built from the plan: how many, from where, to where) and run.
 pub async fn plan_confirm_run(
     out: &mut Output,
     dry_run: bool,
     yes: bool,
     mut plan: Report,
-    question: impl FnOnce(&str) -> String,
+    question: impl FnOnce(&Report) -> String,
     run: impl AsyncFnOnce() -> crate::rq::Result<Report>,
 ) -> anyhow::Result<ExitCode> {
     if dry_run {
@@ -99,7 +105,7 @@ pub async fn plan_confirm_run(
         plan.dry_run = false;
         return print_reports(out, &[plan], false);
     }
-    if !confirm(out, yes, &question(&thousands(plan.matched)))? {
+    if !confirm(out, yes, &question(&plan))? {
         return Ok(ExitCode::from(1));
     }
     let report = run().await?;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use crate::cli::output::Output;
-use crate::cli::report::{UsageError, confirm, print_reports};
+use crate::cli::report::{UsageError, confirm, count, print_reports};
 use crate::present::thousands;
 use crate::rq::mutate::Report;
 use crate::rq::{Registry, RqClient};
@@ -14,6 +14,7 @@ use crate::rq::{Registry, RqClient};
 #[derive(Debug, Args)]
 pub struct EmptyArgs {
     /// Queues to empty.
+    #[arg(value_name = "QUEUE")]
     pub queues: Vec<String>,
     /// Empty every queue.
     #[arg(long, conflicts_with = "queues")]
@@ -53,20 +54,20 @@ pub async fn run(
         return print_reports(out, &plans, true);
     }
     let total: u64 = plans.iter().map(|p| p.matched).sum();
-    let what = match args.registry {
-        None => "queue",
-        Some(r) => r.name(),
+    let place = match args.registry {
+        None => "queue".to_string(),
+        Some(r) => format!("the {} registry of queue", r.name()),
     };
-    let question = format!(
-        "Delete {} jobs from {} {what} {}?",
-        thousands(total),
-        queues.len(),
-        if queues.len() == 1 {
-            queues[0].clone()
-        } else {
-            "(".to_string() + &queues.join(", ") + ")"
-        }
-    );
+    let names = if queues.len() == 1 {
+        format!("{place} {}", queues[0])
+    } else {
+        format!(
+            "{place}s {} ({})",
+            thousands(queues.len() as u64),
+            queues.join(", ")
+        )
+    };
+    let question = format!("Delete {} from {names}?", count(total, "job"));
     if !confirm(out, args.yes, &question)? {
         return Ok(ExitCode::from(1));
     }
@@ -84,9 +85,13 @@ pub async fn run(
 
 #[derive(Debug, Args)]
 pub struct DeleteQueueArgs {
+    /// The queue to delete.
+    #[arg(value_name = "QUEUE")]
     pub queue: String,
+    /// Do not ask for confirmation (needed without a terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Print what would be deleted, change nothing.
     #[arg(long)]
     pub dry_run: bool,
 }
@@ -103,9 +108,9 @@ pub async fn delete_queue(
         return print_reports(out, &[plan], true);
     }
     let question = format!(
-        "Delete queue {} and its {} queued jobs?",
+        "Delete queue {} and its {}?",
         args.queue,
-        thousands(plan.matched)
+        count(plan.matched, "queued job")
     );
     if !confirm(out, args.yes, &question)? {
         return Ok(ExitCode::from(1));
@@ -116,7 +121,10 @@ pub async fn delete_queue(
 
 #[derive(Debug, Args)]
 pub struct CompactArgs {
+    /// The queue to compact.
+    #[arg(value_name = "QUEUE")]
     pub queue: String,
+    /// Print how many dangling ids would be dropped, change nothing.
     #[arg(long)]
     pub dry_run: bool,
 }

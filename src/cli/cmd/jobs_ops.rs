@@ -5,20 +5,23 @@ use std::process::ExitCode;
 use clap::Args;
 
 use crate::cli::output::Output;
-use crate::cli::report::{plan_confirm_run, print_reports};
+use crate::cli::report::{count, plan_confirm_run, print_reports};
 use crate::rq::RqClient;
 
 /// The named jobs of `delete` and `cancel`, which refuse the same ones without `--force`.
 #[derive(Debug, Args)]
 pub struct DestructiveJobArgs {
-    #[arg(required = true)]
+    /// Job ids (as `rqctl jobs` lists them).
+    #[arg(required = true, value_name = "ID")]
     pub ids: Vec<String>,
     /// Also act on running jobs (stop them first: their work-horse keeps running) and on
-    /// periodic rq-scheduler jobs (delete ends their schedule; cancel alone would not stop it).
+    /// repeating rq-scheduler jobs (this ends their schedule).
     #[arg(long)]
     pub force: bool,
+    /// Do not ask for confirmation (needed without a terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Print what would change, change nothing.
     #[arg(long)]
     pub dry_run: bool,
 }
@@ -29,7 +32,14 @@ pub async fn delete(
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
     let plan = client.delete_jobs(&args.ids, args.force, true).await?;
-    let question = |n: &str| format!("Delete {n} jobs and their results?");
+    let question = |plan: &crate::rq::mutate::Report| {
+        let n = plan.matched;
+        format!(
+            "Delete {} and {} results (hash, results, place in queue and registries)?",
+            count(n, "job"),
+            if n == 1 { "its" } else { "their" }
+        )
+    };
     let run = async || client.delete_jobs(&args.ids, args.force, false).await;
     plan_confirm_run(out, args.dry_run, args.yes, plan, question, run).await
 }
@@ -40,15 +50,25 @@ pub async fn cancel(
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
     let plan = client.cancel_jobs(&args.ids, args.force, true).await?;
-    let question = |n: &str| format!("Cancel {n} jobs?");
+    let question = |plan: &crate::rq::mutate::Report| {
+        let n = plan.matched;
+        format!(
+            "Cancel {}? {} to the canceled registry of {} queue and will not run.",
+            count(n, "job"),
+            if n == 1 { "It moves" } else { "They move" },
+            if n == 1 { "its" } else { "their" }
+        )
+    };
     let run = async || client.cancel_jobs(&args.ids, args.force, false).await;
     plan_confirm_run(out, args.dry_run, args.yes, plan, question, run).await
 }
 
 #[derive(Debug, Args)]
 pub struct EnqueueNowArgs {
-    #[arg(required = true)]
+    /// Ids of scheduled jobs (RQ's scheduled registry or rq-scheduler).
+    #[arg(required = true, value_name = "ID")]
     pub ids: Vec<String>,
+    /// Print what would change, change nothing.
     #[arg(long)]
     pub dry_run: bool,
 }
@@ -64,7 +84,10 @@ pub async fn enqueue_now(
 
 #[derive(Debug, Args)]
 pub struct StopJobArgs {
+    /// Id of a running job.
+    #[arg(value_name = "ID")]
     pub id: String,
+    /// Print what would be sent, send nothing.
     #[arg(long)]
     pub dry_run: bool,
 }

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::cli::output::Output;
-use crate::cli::report::plan_confirm_run;
+use crate::cli::report::{count, plan_confirm_run};
 use crate::present::thousands;
 use crate::rq::RqClient;
 use crate::rq::mutate::WorkerCommand;
@@ -22,10 +22,13 @@ pub enum WorkerAction {
 
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
-    #[arg(required = true)]
+    /// Worker names (as `rqctl workers` lists them).
+    #[arg(required = true, value_name = "NAME")]
     pub names: Vec<String>,
+    /// Do not ask for confirmation (needed without a terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Print what would be sent, send nothing.
     #[arg(long)]
     pub dry_run: bool,
 }
@@ -40,7 +43,18 @@ pub async fn worker(
         WorkerAction::KillHorse(a) => (a, WorkerCommand::KillHorse, "Kill the running job of"),
     };
     let plan = client.worker_command(&args.names, command, true).await?;
-    let question = |n: &str| format!("{verb} {n} workers?");
+    let question = |plan: &crate::rq::mutate::Report| {
+        let shown: Vec<String> = plan
+            .sample
+            .iter()
+            .map(|n| crate::present::safe(n).into_owned())
+            .collect();
+        format!(
+            "{verb} {} ({})?",
+            count(plan.matched, "worker"),
+            shown.join(", ")
+        )
+    };
     let run = async || client.worker_command(&args.names, command, false).await;
     plan_confirm_run(out, args.dry_run, args.yes, plan, question, run).await
 }

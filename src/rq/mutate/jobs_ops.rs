@@ -60,6 +60,16 @@ impl RqClient {
             .collect::<Vec<_>>())
     }
 
+    /// The status of each named job (None when its hash is gone), in one round trip.
+    pub async fn job_statuses(&mut self, ids: &[String]) -> Result<Vec<Option<JobStatus>>> {
+        Ok(self
+            .probe(ids)
+            .await?
+            .into_iter()
+            .map(|p| p.exists.then_some(p.status))
+            .collect())
+    }
+
     /// Probes, and for jobs in rq-scheduler's set whether they repeat (a second round trip,
     /// only when there are any: `meta` is read and decoded for those alone).
     pub(crate) async fn probe_periodic(&mut self, ids: &[String]) -> Result<Vec<Probe>> {
