@@ -114,7 +114,11 @@ pub async fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             out.error(&e);
-            if e.downcast_ref::<UsageError>().is_some() {
+            let bad_url = matches!(
+                e.downcast_ref::<crate::rq::Error>(),
+                Some(crate::rq::Error::InvalidUrl { .. })
+            );
+            if bad_url || e.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
             } else {
                 ExitCode::from(1)

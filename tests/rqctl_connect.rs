@@ -153,3 +153,65 @@ fn passwords_with_url_delimiters_never_printed() {
         assert!(!all.contains(pw), "rqtop {url}: {all}");
     }
 }
+
+/// A URL without a scheme is a usage error that shows what a URL looks like; a server that
+/// is not Redis (HTTP, silent) or plain Redis asked for TLS is named for what it is.
+#[test]
+fn connection_errors_say_what_the_other_side_seems_to_be() {
+    let out = rqctl("127.0.0.1:6380", &["info"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        err.contains("redis://[user:password@]host")
+            && err.contains("did you mean redis://127.0.0.1:6380"),
+        "{err}"
+    );
+
+    // An HTTP server and a silent one, on loopback.
+    let http = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let http_port = http.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in http.incoming().flatten() {
+            let mut conn = conn;
+            let _ = std::io::Write::write_all(
+                &mut conn,
+                b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
+            );
+        }
+    });
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in silent.incoming().flatten() {
+            held.push(conn); // accepted, never answered
+        }
+    });
+    let cases = [
+        (
+            format!("redis://127.0.0.1:{http_port}/0"),
+            "is an HTTP server, not Redis",
+        ),
+        (
+            format!("redis://127.0.0.1:{silent_port}/0"),
+            "answered nothing",
+        ),
+    ];
+    for (url, expect) in cases {
+        let out = rqctl(
+            &url,
+            &["--connect-timeout", "1s", "--timeout", "1s", "info"],
+        );
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(err.contains(expect), "{url}: {err}");
+    }
+    let server = RedisServer::start();
+    let url = format!("rediss://127.0.0.1:{}/0", server.port);
+    let out = rqctl(&url, &["--connect-timeout", "1s", "info"]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        err.contains("speaks plain Redis, not TLS: use redis://"),
+        "{err}"
+    );
+}

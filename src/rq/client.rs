@@ -7,6 +7,8 @@ use redis::{Cmd, Pipeline, Value};
 
 use super::error::{Error, Result, describe};
 
+mod diagnose;
+
 /// Where and how to connect. Built by the front-ends from flags and environment.
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
@@ -37,6 +39,10 @@ pub struct RqClient {
     client: redis::Client,
     url: String,
     db: i64,
+    /// Host, port and whether TLS was asked for, to explain a first failure.
+    peer: Option<(String, u16, bool)>,
+    /// Set once the server has answered: after that, a failure is not about who it is.
+    answered: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for RqClient {
@@ -60,8 +66,21 @@ impl RqClient {
                 delimiter_hint(&opts.url)
             ),
         };
+        if !opts.url.contains("://") {
+            return Err(Error::InvalidUrl {
+                url: shown.clone(),
+                reason: format!(
+                    "no scheme; a URL looks like redis://[user:password@]host[:port][/db], rediss://… (TLS) or unix:///path/redis.sock (did you mean redis://{shown}?)"
+                ),
+            });
+        }
         let info =
             redis::IntoConnectionInfo::into_connection_info(opts.url.as_str()).map_err(invalid)?;
+        let peer = match info.addr() {
+            redis::ConnectionAddr::Tcp(host, port) => Some((host.clone(), *port, false)),
+            redis::ConnectionAddr::TcpTls { host, port, .. } => Some((host.clone(), *port, true)),
+            _ => None,
+        };
         // No CLIENT SETINFO on connect: it would cost a round trip before every command.
         let settings = info.redis_settings().clone().set_skip_set_lib_name();
         let client = redis::Client::open(info.set_redis_settings(settings)).map_err(invalid)?;
@@ -74,15 +93,24 @@ impl RqClient {
         let connect = ConnectionManager::new_with_config(client.clone(), config);
         let conn = match tokio::time::timeout(opts.connect_timeout, connect).await {
             Err(_) => {
+                let reason = format!(
+                    "timed out after {}",
+                    humantime::format_duration(opts.connect_timeout)
+                );
                 return Err(Error::Connect {
                     url: shown,
-                    reason: format!(
-                        "timed out after {}",
-                        humantime::format_duration(opts.connect_timeout)
-                    ),
+                    reason: explained(reason, peer).await,
                 });
             }
-            Ok(Err(e)) => return Err(classify_connect_error(&shown, &e, &opts.url)),
+            Ok(Err(e)) => {
+                return Err(match classify_connect_error(&shown, &e, &opts.url) {
+                    Error::Connect { url, reason } => Error::Connect {
+                        url,
+                        reason: explained(reason, peer).await,
+                    },
+                    other => other,
+                });
+            }
             Ok(Ok(c)) => c,
         };
         // The connection is made eagerly, AUTH and SELECT included, so a wrong password or
@@ -92,6 +120,8 @@ impl RqClient {
             client,
             url: shown,
             db,
+            peer,
+            answered: std::sync::Arc::default(),
         })
     }
 
@@ -109,9 +139,32 @@ impl RqClient {
 
     /// Runs one command.
     pub(crate) async fn cmd(&mut self, op: &'static str, cmd: Cmd) -> Result<Value> {
-        cmd.query_async(&mut self.conn)
-            .await
-            .map_err(|e| Error::redis(op, &e))
+        let result = cmd.query_async(&mut self.conn).await;
+        self.checked(op, result).await
+    }
+
+    /// On db 0 without a password nothing is sent before the first command, so a peer that
+    /// is not Redis shows up only here: the first failure gets the same explanation as a
+    /// failed connect.
+    async fn checked<T>(&self, op: &'static str, result: redis::RedisResult<T>) -> Result<T> {
+        use std::sync::atomic::Ordering;
+        match result {
+            Ok(v) => {
+                self.answered.store(true, Ordering::Relaxed);
+                Ok(v)
+            }
+            // A server error reply means a Redis server answered: nothing to explain.
+            Err(e)
+                if !self.answered.load(Ordering::Relaxed)
+                    && !matches!(e.kind(), redis::ErrorKind::Server(_)) =>
+            {
+                Err(Error::Redis {
+                    op,
+                    reason: explained(describe(&e), self.peer.clone()).await,
+                })
+            }
+            Err(e) => Err(Error::redis(op, &e)),
+        }
     }
 
     /// Runs a pipeline in one round trip. Per-command server errors come back as
@@ -125,9 +178,8 @@ impl RqClient {
             return Ok(Vec::new());
         }
         pipe.ignore_errors();
-        pipe.query_async(&mut self.conn)
-            .await
-            .map_err(|e| Error::redis(op, &e))
+        let result = pipe.query_async(&mut self.conn).await;
+        self.checked(op, result).await
     }
 
     pub(crate) fn redis_client(&self) -> &redis::Client {
@@ -136,6 +188,17 @@ impl RqClient {
 
     pub(crate) fn connection(&mut self) -> &mut ConnectionManager {
         &mut self.conn
+    }
+}
+
+/// The error's own words, then what the other side seems to be when a look can tell.
+async fn explained(reason: String, peer: Option<(String, u16, bool)>) -> String {
+    let Some((host, port, tls)) = peer else {
+        return reason;
+    };
+    match diagnose::what_answers(&host, port, tls).await {
+        Some(seen) => format!("{reason}: {seen}"),
+        None => reason,
     }
 }
 
