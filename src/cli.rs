@@ -39,9 +39,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Queues with their counts, workers, and server state (read-only, unlike `rq info`).
-    Info,
-    /// Every queue with its seven counts.
-    Queues,
+    Info(cmd::info::InfoArgs),
+    /// Every queue with its seven counts (or the named ones).
+    Queues(cmd::info::InfoArgs),
     /// Every registered worker.
     Workers,
     /// One page of a queue or one of its registries.
@@ -83,8 +83,8 @@ impl Command {
     /// What a mutating command would do, for the read-only refusal; None for reads.
     fn mutation(&self) -> Option<&'static str> {
         Some(match self {
-            Self::Info
-            | Self::Queues
+            Self::Info(_)
+            | Self::Queues(_)
             | Self::Workers
             | Self::Jobs(_)
             | Self::Job(_)
@@ -108,7 +108,10 @@ impl Command {
 
 /// Parses the command line and runs it; the exit code follows the README's contract.
 pub async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     let mut out = Output::new(cli.json);
     match run(cli, &mut out).await {
         Ok(code) => code,
@@ -127,9 +130,33 @@ pub async fn main() -> ExitCode {
     }
 }
 
+/// A command line clap refused: its message on stderr as usual, and with `--json` also the
+/// error document on stdout, so that a script always gets one. Help and version are not
+/// errors.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+        || !std::env::args().any(|a| a == "--json")
+    {
+        let _ = e.print();
+        return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+    }
+    let rendered = e.render().to_string();
+    let first = rendered
+        .lines()
+        .next()
+        .unwrap_or("usage error")
+        .trim_start_matches("error: ")
+        .to_string();
+    let mut out = Output::new(true);
+    let _ = out.json(&serde_json::json!({"ok": false, "error": first, "usage": true}));
+    let _ = e.print();
+    ExitCode::from(2)
+}
+
 async fn run(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
     if let Command::Completions(args) = &cli.command {
-        cmd::completions::run(args, out);
+        cmd::completions::run(args, out)?;
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(what) = cli.command.mutation() {
@@ -139,8 +166,8 @@ async fn run(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
     let mut client = RqClient::connect(&opts).await?;
     let c = &mut client;
     match &cli.command {
-        Command::Info => return cmd::info::info(c, out).await,
-        Command::Queues => return cmd::info::queues(c, out).await,
+        Command::Info(args) => return cmd::info::info(args, c, out).await,
+        Command::Queues(args) => return cmd::info::queues(args, c, out).await,
         Command::Workers => return cmd::workers::run(c, out).await,
         Command::Jobs(args) => cmd::jobs::run(args, c, out).await?,
         Command::Job(args) => cmd::job::run(args, c, out).await?,

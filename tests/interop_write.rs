@@ -215,7 +215,7 @@ fn stop_job_stops_a_real_running_job() {
     .expect("job stopped by its worker");
     let again = rqctl(&url, &["stop-job", "long"]);
     assert_eq!(again.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&again.stderr).contains("not running"));
+    assert!(String::from_utf8_lossy(&again.stdout).contains("not running"));
 }
 
 #[test]

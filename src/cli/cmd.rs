@@ -31,15 +31,60 @@ pub async fn queues_or_all(client: &mut RqClient, named: &[String]) -> anyhow::R
         .collect())
 }
 
-/// Fails with "no such queue" unless RQ knows `queue`.
+/// Fails with "no such queue" unless RQ knows `queue`, suggesting a known queue whose name
+/// differs only in case or by one letter.
 pub async fn known_queue(client: &mut RqClient, queue: &str) -> anyhow::Result<()> {
     if client.queue_exists(queue).await? {
-        Ok(())
+        return Ok(());
+    }
+    let names = client.queue_names().await.unwrap_or_default();
+    let hint = match names.iter().find(|n| near(n, queue)) {
+        Some(n) => format!("did you mean `{n}`? "),
+        None => String::new(),
+    };
+    Err(crate::rq::Error::NotFound {
+        kind: "queue",
+        id: format!("{queue} ({hint}rqctl queues lists them)"),
+    }
+    .into())
+}
+
+/// Same name but for case, or one letter added, dropped or changed.
+fn near(a: &str, b: &str) -> bool {
+    if a.eq_ignore_ascii_case(b) {
+        return true;
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
     } else {
-        Err(crate::rq::Error::NotFound {
-            kind: "queue",
-            id: format!("{queue} (rqctl queues lists them)"),
-        }
-        .into())
+        (&b, &a)
+    };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let prefix = short
+        .iter()
+        .zip(long.iter())
+        .take_while(|(x, y)| x == y)
+        .count();
+    if short.len() == long.len() {
+        short[prefix + 1..] == long[prefix + 1..]
+    } else {
+        short[prefix..] == long[prefix + 1..]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn near_names() {
+        use super::near;
+        assert!(near("emails", "Emails"));
+        assert!(near("emails", "email"));
+        assert!(near("emails", "emails2"));
+        assert!(near("emails", "emaols"));
+        assert!(!near("emails", "high"));
+        assert!(!near("emails", "emails"[..3].as_ref()));
     }
 }

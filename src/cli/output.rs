@@ -25,6 +25,12 @@ impl Output {
         Self { json }
     }
 
+    /// Writes a control sequence of our own (clear the screen), the one thing that must not
+    /// be escaped; never called with text from Redis.
+    pub fn raw_control(&mut self, s: &'static str) {
+        raw(s);
+    }
+
     /// Writes text, made safe for a terminal (callers end lines themselves).
     pub fn text(&mut self, s: &str) {
         raw(&safe_multiline(s));

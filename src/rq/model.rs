@@ -231,6 +231,9 @@ pub struct WorkerInfo {
 pub struct Overview {
     pub redis: ServerInfo,
     pub suspended: bool,
+    /// Seconds until a suspension with a duration ends by itself (`rq:suspended`'s TTL),
+    /// or null (not suspended, or until resumed).
+    pub resumes_in: Option<f64>,
     pub queues: Vec<QueueInfo>,
     pub workers: Vec<WorkerInfo>,
     /// What could not be read as RQ writes it (e.g. `rq:queues` is not a set): the

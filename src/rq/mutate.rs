@@ -84,6 +84,12 @@ impl Report {
         }
     }
 
+    /// An empty report for a change a front-end makes through the library (suspend...).
+    #[must_use]
+    pub fn new_for_cli(action: &'static str, source: &str) -> Self {
+        Self::new(action, source, false)
+    }
+
     /// A report for a source that could not be worked on at all.
     #[must_use]
     pub fn failed(action: &'static str, source: &str, error: &super::Error) -> Self {

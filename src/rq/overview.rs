@@ -17,6 +17,7 @@ use super::reply::{self, Replies};
 /// What the first round trip finds.
 struct Roots {
     problems: Vec<String>,
+    resumes_in: Option<f64>,
     queues: Vec<String>,
     workers: Vec<String>,
     suspended: bool,
@@ -39,10 +40,25 @@ impl RqClient {
                 keyspace_events: roots.events,
             },
             suspended: roots.suspended,
+            resumes_in: roots.resumes_in,
             queues: queues.into_iter().map(|(q, _)| q).collect(),
             workers,
             problems: roots.problems,
         })
+    }
+
+    /// Every queue name in `rq:queues` (one command).
+    pub async fn queue_names(&mut self) -> Result<Vec<String>> {
+        let v = self
+            .cmd(
+                "read queues",
+                redis::cmd("SMEMBERS").arg(keys::QUEUES).clone(),
+            )
+            .await?;
+        Ok(reply::members(&v)
+            .iter()
+            .filter_map(|k| keys::queue_name_from_key(k))
+            .collect())
     }
 
     /// Whether RQ knows the queue: in `rq:queues`, or its list exists (rq-scheduler's
@@ -62,6 +78,7 @@ impl RqClient {
         pipe.cmd("SMEMBERS").arg(keys::QUEUES);
         pipe.cmd("SMEMBERS").arg(keys::WORKERS);
         pipe.cmd("EXISTS").arg(keys::SUSPENDED);
+        pipe.cmd("PTTL").arg(keys::SUSPENDED);
         pipe.cmd("INFO").arg("server");
         pipe.cmd("CONFIG").arg("GET").arg("notify-keyspace-events");
         pipe.cmd("TIME");
@@ -82,11 +99,15 @@ impl RqClient {
         workers.sort();
         workers.dedup();
         let suspended = reply::int(&r.next()).unwrap_or(0) > 0;
+        let resumes_in = reply::int(&r.next())
+            .filter(|ms| *ms >= 0 && suspended)
+            .map(|ms| ms as f64 / 1000.0);
         let version = reply::text(&r.next()).and_then(|info| info_field(&info, "redis_version"));
         let events = keyspace_events(&r.next());
         let now = server_time(&r.next());
         Ok(Roots {
             problems,
+            resumes_in,
             queues,
             workers,
             suspended,

@@ -69,6 +69,7 @@ pub fn overview() -> Overview {
             },
         },
         suspended: false,
+        resumes_in: None,
         queues: vec![
             queue("default", 1204, 17, 2),
             queue("emails", 3, 0, 1),

@@ -107,8 +107,12 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: S
             .filter(|w| w.liveness != crate::rq::Liveness::Dead)
             .collect();
         let done = alive.iter().filter(|w| w.state == "suspended").count();
+        let left = o
+            .resumes_in
+            .map(|s| format!(" {} left", present::span(s)))
+            .unwrap_or_default();
         if done == alive.len() {
-            spans.push(Span::raw(" │ SUSPENDED"));
+            spans.push(Span::raw(format!(" │ SUSPENDED{left}")));
         } else {
             spans.push(Span::raw(format!(" │ SUSPENDING {done}/{}", alive.len())));
         }

@@ -12,8 +12,16 @@ pub struct CompletionsArgs {
     pub shell: Shell,
 }
 
-pub fn run(args: &CompletionsArgs, out: &mut Output) {
+pub fn run(args: &CompletionsArgs, out: &mut Output) -> anyhow::Result<()> {
     let mut buf = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "rqctl", &mut buf);
-    out.text(&String::from_utf8_lossy(&buf));
+    let script = String::from_utf8_lossy(&buf);
+    if out.json {
+        out.json(
+            &serde_json::json!({"ok": true, "shell": args.shell.to_string(), "script": script}),
+        )
+    } else {
+        out.text(&script);
+        Ok(())
+    }
 }

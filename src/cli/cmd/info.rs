@@ -1,7 +1,9 @@
 //! `rqctl info` and `rqctl queues`.
 
 use std::process::ExitCode;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
+
+use clap::Args;
 
 use crate::cli::output::Output;
 use crate::present::{self, TextTable, thousands};
@@ -25,8 +27,72 @@ pub fn note_server_problems(ov: &Overview, out: &mut Output) {
     }
 }
 
-pub async fn info(client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
-    let ov = client.overview().await?;
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// Only these queues (as `rq info high default`); each must exist.
+    #[arg(value_name = "QUEUE")]
+    pub queues: Vec<String>,
+    /// Print again every DURATION until interrupted (as `rq info --interval`), e.g. 2s.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub interval: Option<Duration>,
+}
+
+/// The overview, cut down to the named queues (each checked to exist).
+async fn read(args: &InfoArgs, client: &mut RqClient) -> anyhow::Result<Overview> {
+    for q in &args.queues {
+        super::known_queue(client, q).await?;
+    }
+    let mut ov = client.overview().await?;
+    if !args.queues.is_empty() {
+        ov.queues.retain(|q| args.queues.contains(&q.name));
+        ov.workers
+            .retain(|w| w.queues.iter().any(|q| args.queues.contains(q)));
+    }
+    Ok(ov)
+}
+
+/// Runs `once` now and then every `--interval`, redrawing a terminal as `rq info` does and
+/// appending in a pipe; Ctrl-C ends it with the last exit code.
+async fn repeat<F>(args: &InfoArgs, out: &mut Output, mut once: F) -> anyhow::Result<ExitCode>
+where
+    F: AsyncFnMut(&mut Output) -> anyhow::Result<ExitCode>,
+{
+    let Some(every) = args.interval else {
+        return once(out).await;
+    };
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout()) && !out.json;
+    loop {
+        if terminal {
+            out.raw_control("\x1b[H\x1b[2J");
+        }
+        let code = once(out).await?;
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(code),
+        }
+        if !terminal {
+            out.line("");
+        }
+    }
+}
+
+pub async fn info(
+    args: &InfoArgs,
+    client: &mut RqClient,
+    out: &mut Output,
+) -> anyhow::Result<ExitCode> {
+    repeat(args, out, async |out: &mut Output| {
+        info_once(args, client, out).await
+    })
+    .await
+}
+
+async fn info_once(
+    args: &InfoArgs,
+    client: &mut RqClient,
+    out: &mut Output,
+) -> anyhow::Result<ExitCode> {
+    let ov = read(args, client).await?;
     if out.json {
         out.json(&ov)?;
         return Ok(exit_code(&ov));
@@ -48,8 +114,23 @@ pub async fn info(client: &mut RqClient, out: &mut Output) -> anyhow::Result<Exi
     Ok(exit_code(&ov))
 }
 
-pub async fn queues(client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
-    let ov = client.overview().await?;
+pub async fn queues(
+    args: &InfoArgs,
+    client: &mut RqClient,
+    out: &mut Output,
+) -> anyhow::Result<ExitCode> {
+    repeat(args, out, async |out: &mut Output| {
+        queues_once(args, client, out).await
+    })
+    .await
+}
+
+async fn queues_once(
+    args: &InfoArgs,
+    client: &mut RqClient,
+    out: &mut Output,
+) -> anyhow::Result<ExitCode> {
+    let ov = read(args, client).await?;
     note_server_problems(&ov, out);
     if out.json {
         out.json(&ov.queues)?;
@@ -68,10 +149,13 @@ fn server_line(ov: &Overview) -> String {
         KeyspaceEvents::Off { flags } => format!("keyspace events incomplete ({flags})"),
         KeyspaceEvents::Unknown { .. } => "keyspace events unknown (CONFIG refused)".to_string(),
     };
-    let suspended = if ov.suspended {
-        "SUSPENDED"
-    } else {
-        "not suspended"
+    let suspended = match (ov.suspended, ov.resumes_in) {
+        (true, Some(left)) => format!(
+            "SUSPENDED (resume by themselves in {})",
+            present::span(left)
+        ),
+        (true, None) => "SUSPENDED (until rqctl resume)".to_string(),
+        (false, _) => "not suspended".to_string(),
     };
     format!(
         "Redis {} ({}), {events}, workers {suspended}",

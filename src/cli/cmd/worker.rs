@@ -10,7 +10,7 @@ use crate::cli::output::Output;
 use crate::cli::report::{count, plan_confirm_run};
 use crate::present::thousands;
 use crate::rq::RqClient;
-use crate::rq::mutate::WorkerCommand;
+use crate::rq::mutate::{Report, WorkerCommand};
 
 #[derive(Debug, Subcommand)]
 pub enum WorkerAction {
@@ -84,11 +84,24 @@ fn positive_duration(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// The report document every changing command prints, with what suspension adds.
 #[derive(Serialize)]
-struct Suspension {
+struct Suspension<'a> {
+    ok: bool,
+    dry_run: bool,
+    reports: [&'a Report; 1],
     suspended: bool,
     /// Seconds until workers resume by themselves (fractions kept), or null.
     duration: Option<f64>,
+    /// When that is (RFC 3339), or null.
+    resumes_at: Option<String>,
+}
+
+fn suspension_report(action: &'static str, changed: bool) -> Report {
+    let mut r = Report::new_for_cli(action, "workers (rq:suspended)");
+    r.matched = 1;
+    r.done = u64::from(changed);
+    r
 }
 
 pub async fn suspend(
@@ -97,10 +110,18 @@ pub async fn suspend(
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
     client.suspend(args.duration).await?;
+    let resumes_at = args
+        .duration
+        .map(|d| humantime::format_rfc3339_seconds(std::time::SystemTime::now() + d).to_string());
     if out.json {
+        let report = suspension_report("suspend", true);
         out.json(&Suspension {
+            ok: true,
+            dry_run: false,
+            reports: [&report],
             suspended: true,
             duration: args.duration.map(|d| d.as_secs_f64()),
+            resumes_at,
         })?;
     } else {
         let until = args
@@ -117,9 +138,14 @@ pub async fn suspend(
 pub async fn resume(client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {
     let was = client.resume().await?;
     if out.json {
+        let report = suspension_report("resume", was);
         out.json(&Suspension {
+            ok: true,
+            dry_run: false,
+            reports: [&report],
             suspended: false,
             duration: None,
+            resumes_at: None,
         })?;
     } else {
         out.line(if was {

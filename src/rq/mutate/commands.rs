@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::super::client::RqClient;
-use super::super::error::{Error, Result};
+use super::super::error::Result;
 use super::super::keys;
 use super::super::model::JobStatus;
 use super::super::reply::{self, Replies};
@@ -107,17 +107,15 @@ impl RqClient {
         let f = reply::items(&v);
         let status = f.first().and_then(reply::text);
         let worker = f.get(1).and_then(reply::text);
+        // Refusals are reported like every other command's skipped jobs (one document shape).
         if status.is_none() && worker.is_none() {
-            return Err(Error::NotFound {
-                kind: "job",
-                id: id.to_string(),
-            });
+            report.skip(id, super::reason(-1));
+            return Ok(report);
         }
         let status = JobStatus::parse(status.as_deref());
         let Some(worker) = worker.filter(|_| status == JobStatus::Started) else {
-            return Err(Error::Refused(format!(
-                "job {id} is not running (status {status})"
-            )));
+            report.skip(id, format!("not running (status {status})"));
+            return Ok(report);
         };
         let current = self
             .cmd(
@@ -129,9 +127,11 @@ impl RqClient {
             )
             .await?;
         if reply::text(&current).as_deref() != Some(id) {
-            return Err(Error::Refused(format!(
-                "worker {worker} is not running job {id} any more (or is gone)"
-            )));
+            report.skip(
+                id,
+                format!("worker {worker} is not running it any more (or is gone)"),
+            );
+            return Ok(report);
         }
         report.matched = 1;
         report.destination = Some(format!("worker {worker}"));

@@ -1,0 +1,109 @@
+//! What an `rq` user types works as they expect (`rqctl info high default`, `--interval`),
+//! a near-miss queue name gets a suggestion, and every command's `--json` is one of the
+//! documented documents: the report document for changes, `{"ok": false, "error"}` for
+//! errors (usage errors included).
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+mod support;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use support::{RedisServer, Rq, rqctl, rqctl_json};
+
+fn setup(url: &str) {
+    Rq::V2.script(
+        url,
+        "from rq import Queue\nimport labjobs\nfor name in ['high', 'default', 'low']:\n    Queue(name, connection=r).enqueue(labjobs.add, 1, 1)",
+    );
+}
+
+#[test]
+fn info_takes_queue_names_and_an_interval_as_rq_info_does() {
+    let server = RedisServer::start();
+    let url = server.url();
+    setup(&url);
+    let doc = rqctl_json(&url, &["info", "high", "default"]);
+    let names: Vec<&str> = doc["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["default", "high"]);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rqctl"))
+        .args(["--url", &url, "info", "--interval", "200ms", "low"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(900));
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.matches("Redis redis://").count() >= 2,
+        "repeats in a pipe: {text}"
+    );
+    assert!(!text.contains('\u{1b}'), "no screen clearing in a pipe");
+}
+
+#[test]
+fn a_near_miss_queue_name_gets_a_suggestion() {
+    let server = RedisServer::start();
+    let url = server.url();
+    setup(&url);
+    for typo in ["Default", "defualt", "defaults"] {
+        let out = rqctl(&url, &["jobs", typo]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        if typo == "defualt" {
+            assert!(
+                !err.contains("did you mean"),
+                "two letters swapped is two edits: {err}"
+            );
+        } else {
+            assert!(err.contains("did you mean `default`?"), "{typo}: {err}");
+        }
+    }
+}
+
+#[test]
+fn every_json_output_is_a_documented_document() {
+    let server = RedisServer::start();
+    let url = server.url();
+    setup(&url);
+    let parse = |out: &std::process::Output| -> serde_json::Value {
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    };
+    // Usage errors.
+    for args in [
+        vec!["bogus", "--json"],
+        vec!["suspend", "--duration", "bogus", "--json"],
+        vec!["jobs", "--json"],
+    ] {
+        let out = rqctl(&url, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let doc = parse(&out);
+        assert_eq!(doc["ok"], false, "{args:?}: {doc}");
+        assert!(doc["error"].as_str().is_some(), "{args:?}: {doc}");
+    }
+    // Changes: the report document.
+    for args in [vec!["suspend", "--duration", "1m"], vec!["resume"]] {
+        let doc = rqctl_json(&url, &args);
+        assert_eq!(doc["ok"], true);
+        assert_eq!(doc["dry_run"], false);
+        assert!(doc["reports"][0]["action"].is_string(), "{doc}");
+    }
+    // A refusal is a skipped job in a report, exit 1.
+    let out = rqctl(&url, &["stop-job", "nope", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = parse(&out);
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["reports"][0]["skipped"][0]["id"], "nope", "{doc}");
+    // Completions.
+    let doc = rqctl_json(&url, &["completions", "bash"]);
+    assert!(doc["script"].as_str().unwrap().contains("rqctl"));
+}
