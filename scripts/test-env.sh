@@ -2,8 +2,8 @@
 # Prepare the environment for the Python RQ interop tests.
 #
 #  * makes sure redis-server and tmux are installed (apt-get when missing; needs root),
-#  * creates .venv/rq2 and .venv/rq1 (relative to the repo root) from the
-#    pinned tests/interop/requirements-rq{2,1}.txt.
+#  * creates .venv/rq3, .venv/rq2 and .venv/rq1 (relative to the repo root) from the
+#    pinned tests/interop/requirements-rq{3,2,1}.txt.
 #
 # Idempotent: a venv is only (re)built when its marker file does not match the
 # current pins and interpreter. Prints a single summary line on success; all
@@ -90,10 +90,12 @@ ensure_venv() {
     printf '%s\n' "$want" >"$marker"
 }
 
+ensure_venv rq3 "$INTEROP/requirements-rq3.txt"
 ensure_venv rq2 "$INTEROP/requirements-rq2.txt"
 ensure_venv rq1 "$INTEROP/requirements-rq1.txt"
 
+rq3_version="$("$VENVS/rq3/bin/python" -c 'import rq; print(rq.__version__)')"
 rq2_version="$("$VENVS/rq2/bin/python" -c 'import rq; print(rq.__version__)')"
 rq1_version="$("$VENVS/rq1/bin/python" -c 'import rq; print(rq.__version__)')"
 
-echo "test-env: redis-server $redis_version, rq $rq2_version (.venv/rq2), rq $rq1_version (.venv/rq1)"
+echo "test-env: redis-server $redis_version, rq $rq3_version (.venv/rq3), rq $rq2_version (.venv/rq2), rq $rq1_version (.venv/rq1)"

@@ -164,6 +164,7 @@ pub fn rqctl_json(url: &str, args: &[&str]) -> serde_json::Value {
 /// Which real RQ to run.
 #[derive(Clone, Copy, Debug)]
 pub enum Rq {
+    V3,
     V2,
     V1,
 }
@@ -171,6 +172,7 @@ pub enum Rq {
 impl Rq {
     pub fn venv(self) -> PathBuf {
         repo_root().join(".venv").join(match self {
+            Rq::V3 => "rq3",
             Rq::V2 => "rq2",
             Rq::V1 => "rq1",
         })
