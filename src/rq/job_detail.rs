@@ -67,11 +67,12 @@ pub(crate) fn build(
         }
     }
     let description = text("description");
-    let func_name = call.as_ref().and_then(|c| c.func_name.clone()).or_else(|| {
-        description
-            .as_deref()
-            .and_then(decode::func_from_description)
-    });
+    // From `data` only: a custom description is free text, not a function name. When the
+    // arguments cannot be decoded, the head of `data` may still name the function.
+    let func_name = call
+        .as_ref()
+        .and_then(|c| c.func_name.clone())
+        .or_else(|| decode::func_from_data_head(data));
     let call = call.unwrap_or_else(|| super::model::CallInfo {
         func_name: None,
         instance: None,

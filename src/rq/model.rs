@@ -269,15 +269,19 @@ pub struct JobQuery {
     pub newest_first: bool,
 }
 
-/// One row of a job table: the fields a list shows, fetched with one HMGET.
+/// One row of a job table: the fields a list shows, each read only as far as it shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JobSummary {
     pub id: String,
     /// None when the job hash is gone (a dangling id).
     pub status: Option<JobStatus>,
     pub missing: bool,
+    /// From `data` (never from the description); null when it cannot be read.
     pub func_name: Option<String>,
+    /// The start of the description: a table reads only its first KB.
     pub description: Option<String>,
+    /// The description is longer than `description` (the job view shows it whole).
+    pub description_truncated: bool,
     pub origin: Option<String>,
     pub created_at: Option<Timestamp>,
     pub enqueued_at: Option<Timestamp>,

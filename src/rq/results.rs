@@ -64,6 +64,17 @@ pub fn latest(v: &Value) -> Option<JobResult> {
     })
 }
 
+/// One field of the entry in an `XREVRANGE rq:results:<id> + - COUNT 1` reply, raw.
+#[must_use]
+pub(crate) fn latest_field(v: &Value, name: &str) -> Option<Vec<u8>> {
+    let entry = reply::items(v).first()?;
+    let fields = reply::items(reply::items(entry).get(1)?);
+    fields
+        .chunks_exact(2)
+        .find(|kv| reply::bytes(&kv[0]).is_some_and(|k| k == name.as_bytes()))
+        .and_then(|kv| reply::bytes(&kv[1]))
+}
+
 /// RQ < 1.12 (or Redis < 5) kept the return value in the hash field `result` (pickle, no zlib).
 #[must_use]
 pub fn legacy(result: Option<&[u8]>, exc_info: Option<String>) -> Option<JobResult> {

@@ -96,6 +96,7 @@ pub fn job_row(id: &str) -> JobSummary {
         missing: false,
         func_name: Some("app.tasks.send_email".into()),
         description: Some("app.tasks.send_email('alice@example.com')".into()),
+        description_truncated: false,
         origin: Some("default".into()),
         created_at: ago(600),
         enqueued_at: ago(590),

@@ -50,7 +50,13 @@ pub async fn run(args: &JobsArgs, client: &mut RqClient, out: &mut Output) -> an
             j.status
                 .as_ref()
                 .map_or_else(|| "MISSING".to_string(), ToString::to_string),
-            present::clip(j.func_name.as_deref().unwrap_or("-"), 40),
+            // From `data` only; `?` when it cannot be read there.
+            present::clip(
+                j.func_name
+                    .as_deref()
+                    .unwrap_or(if j.missing { "-" } else { "?" }),
+                40,
+            ),
             present::ago(j.created_at, now),
             present::ago(j.ended_at, now),
             if j.missing {

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use super::super::client::RqClient;
 use super::super::decode;
 use super::super::error::Result;
-use super::super::keys::Registry;
+use super::super::keys::{self, Registry};
 use super::super::reply;
+use super::{Report, SAMPLE};
 
 /// Ids are read in pages of about this many (one round trip each) before anything changes.
 const SNAPSHOT_PAGE: i64 = 10_000;
@@ -82,6 +83,56 @@ impl RqClient {
                 .then_with(|| a.member.cmp(&b.member))
         });
         Ok(out)
+    }
+
+    /// Counts what a dry run over a whole registry would meet, a page at a time and never
+    /// holding the registry: `matched` (members with a job hash, up to `max_score`),
+    /// `dangling_removed` (members whose hash is gone) and a `sample` of the first ids in
+    /// score order. Pages go by rank: a dry run changes nothing, and members added or
+    /// removed meanwhile change the counts by at most that many.
+    pub(crate) async fn survey_registry(
+        &mut self,
+        registry: Registry,
+        queue: &str,
+        max_score: Option<f64>,
+        report: &mut Report,
+    ) -> Result<()> {
+        let key = registry.key(queue);
+        let mut start = 0_i64;
+        loop {
+            let page = self
+                .cmd(
+                    "read registry",
+                    redis::cmd("ZRANGE")
+                        .arg(&key)
+                        .arg(start)
+                        .arg(start + SNAPSHOT_PAGE - 1)
+                        .arg("WITHSCORES")
+                        .clone(),
+                )
+                .await?;
+            let scored = reply::scored(&page);
+            let fetched = scored.len();
+            let members: Vec<Member> = scored
+                .into_iter()
+                .take_while(|(_, score)| max_score.is_none_or(|max| *score <= max))
+                .map(|(m, score)| Member::of(Some(registry), keys::name_from_bytes(&m), score))
+                .collect();
+            let room = SAMPLE.saturating_sub(report.sample.len());
+            report
+                .sample
+                .extend(members.iter().take(room).map(|m| m.id.clone()));
+            let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
+            let exists = self.existing(&ids).await?;
+            let present = exists.iter().filter(|ok| **ok).count() as u64;
+            report.matched += present;
+            report.dangling_removed += ids.len() as u64 - present;
+            // Scores only grow along the ranks: past `max_score`, nothing more qualifies.
+            if members.len() < fetched || fetched < SNAPSHOT_PAGE as usize {
+                return Ok(());
+            }
+            start += SNAPSHOT_PAGE;
+        }
     }
 
     /// Which of `ids` have a job hash, checked with pipelined EXISTS.

@@ -120,13 +120,11 @@ impl RqClient {
             report.destination = Some(format!("queue {q}"));
             // A failure on one queue is reported with it; the others still run.
             let done = if dry_run {
-                match self.snapshot_registry(registry, q).await {
-                    Ok(members) => {
-                        self.requeue_members(registry, q, &members, at_front, &mut report)
-                            .await
-                    }
-                    Err(e) => Err(e),
-                }
+                // Counted page by page: a registry of millions of ids is never held whole.
+                // Of the started registry, only abandoned jobs (expiry passed) are targets.
+                let max_score = (registry == Registry::Started).then(|| now_stamps().1 as f64);
+                self.survey_registry(registry, q, max_score, &mut report)
+                    .await
             } else {
                 self.requeue_head(registry, q, at_front, &mut report).await
             };
@@ -155,14 +153,6 @@ impl RqClient {
             .collect();
         report.matched = members.len() as u64;
         report.sample_from(members.iter().map(|m| m.id.as_str()));
-        if report.dry_run {
-            let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
-            let exists = self.existing(&ids).await?;
-            // Dangling ids would be removed from the registry, as RQ's cleanup does.
-            report.dangling_removed = exists.iter().filter(|ok| !**ok).count() as u64;
-            report.matched -= report.dangling_removed;
-            return Ok(());
-        }
         let now_text = now.to_string();
         let queue_name = keys::name_bytes(queue);
         let args: [&[u8]; 6] = [

@@ -89,15 +89,12 @@ fn job_row<'a>(j: &JobSummary, marked: bool, theme: &Theme, now: SystemTime) -> 
     let tail = if j.missing {
         "job hash is gone (dangling id)".to_string()
     } else {
-        j.error
-            .clone()
-            .or_else(|| j.description.clone())
-            .unwrap_or_default()
+        j.error.clone().unwrap_or_else(|| description(j))
     };
     Row::new(vec![
         Cell::from(format!("{}{}", if marked { "*" } else { "" }, j.id)),
         Cell::from(status.clone()).style(theme.status(&status)),
-        Cell::from(j.func_name.clone().unwrap_or_else(|| "-".into())),
+        Cell::from(function(j)),
         Cell::from(present::age(when, now)),
         Cell::from(tail).style(if j.error.is_some() || j.missing {
             theme.bad
@@ -106,6 +103,25 @@ fn job_row<'a>(j: &JobSummary, marked: bool, theme: &Theme, now: SystemTime) -> 
         }),
     ])
     .style(row_style(marked, theme))
+}
+
+/// The function from `data`; `?` when it cannot be read (never the description's text).
+fn function(j: &JobSummary) -> String {
+    match &j.func_name {
+        Some(f) => f.clone(),
+        None if j.missing => "-".into(),
+        None => "?".into(),
+    }
+}
+
+/// The description as far as the row read it, its cut marked.
+fn description(j: &JobSummary) -> String {
+    match (&j.description, j.description_truncated) {
+        (Some(d), true) => format!("{d}…"),
+        (Some(d), false) => d.clone(),
+        (None, true) => "(description too long to read here: open the job)".into(),
+        (None, false) => String::new(),
+    }
 }
 
 /// `queued 3 │ started 1 │ failed 2 …` for the current queue, the current source highlighted.
@@ -153,5 +169,26 @@ fn short(source: JobSource) -> &'static str {
         JobSource::Registry(Registry::Failed) => "failed",
         JobSource::Registry(Registry::Scheduled) => "sched",
         JobSource::Registry(Registry::Canceled) => "cancel",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{description, function};
+    use crate::tui::fixtures::job_row;
+
+    #[test]
+    fn function_and_description_as_read() {
+        let mut j = job_row("a");
+        assert_eq!(function(&j), "app.tasks.send_email");
+        j.func_name = None;
+        assert_eq!(function(&j), "?", "unknown, never the description's text");
+        j.missing = true;
+        assert_eq!(function(&j), "-");
+        j.description = Some("process(aaa".into());
+        j.description_truncated = true;
+        assert_eq!(description(&j), "process(aaa…");
+        j.description = None;
+        assert!(description(&j).contains("too long"));
     }
 }
