@@ -411,6 +411,9 @@ fn requeue_all_leaves_expired_entries_as_rq_does() {
         .unwrap()
         .as_secs() as i64;
     let _: () = con.zadd("rq:failed:default", "f1", now - 60).unwrap();
+    let dry = rqctl_json(&url, &["requeue", "--all", "failed", "--dry-run"]);
+    assert_eq!(dry["reports"][0]["matched"], 2, "{dry}");
+    assert_eq!(dry["reports"][0]["expired_left"], 1, "{dry}");
     let out = rqctl(&url, &["requeue", "--all", "failed"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(

@@ -191,3 +191,20 @@ fn a_queue_named_by_bytes_that_are_not_utf8_is_read_by_those_bytes() {
         "the queue holds 3: {row}"
     );
 }
+
+/// A custom description says anything: the function comes from the job's data, in the
+/// Schedules view too.
+#[test]
+fn schedules_take_the_function_from_data_not_the_description() {
+    let server = RedisServer::start();
+    let url = server.url();
+    Rq::V2.script(
+        &url,
+        "from rq import Queue\nimport labjobs\nQueue('default', connection=r).enqueue_in(datetime.timedelta(hours=1), labjobs.add, 1, 2, job_id='s1', description='nightly billing run')",
+    );
+    let doc = support::rqctl_json(&url, &["schedules"]);
+    let entry = &doc["entries"][0];
+    assert_eq!(entry["id"], "s1", "{doc}");
+    assert_eq!(entry["func_name"], "labjobs.add", "{doc}");
+    assert_eq!(entry["description"], "nightly billing run", "{doc}");
+}

@@ -158,7 +158,7 @@ impl RqClient {
             JobSource::Queue => {
                 let mut ids: Vec<_> = reply::members(&listed)
                     .into_iter()
-                    .map(|m| (String::from_utf8_lossy(&m).into_owned(), None))
+                    .map(|m| (keys::name_from_bytes(&m), None))
                     .collect();
                 if query.newest_first {
                     ids.reverse();
@@ -167,7 +167,7 @@ impl RqClient {
             }
             JobSource::Registry(_) => reply::scored(&listed)
                 .into_iter()
-                .map(|(m, s)| (String::from_utf8_lossy(&m).into_owned(), Some(s)))
+                .map(|(m, s)| (keys::name_from_bytes(&m), Some(s)))
                 .collect(),
         };
         Ok((total, ids))

@@ -63,12 +63,12 @@ impl RqClient {
                 .unwrap_or(0)
                 > limit;
             for (id, score) in reply::scored(&r.next()) {
-                let id = String::from_utf8_lossy(&id).into_owned();
+                let id = keys::name_from_bytes(&id);
                 pending.push((ScheduleSource::Scheduled, id, Some(q.clone()), score));
             }
         }
         for (id, score) in rqs {
-            let id = String::from_utf8_lossy(&id).into_owned();
+            let id = keys::name_from_bytes(&id);
             pending.push((ScheduleSource::RqScheduler, id, None, score));
         }
         let mut entries = Vec::new();
@@ -99,12 +99,35 @@ impl RqClient {
                     .arg("origin")
                     .arg("meta");
                 pipe.cmd("EXISTS").arg(keys::job(id));
+                pipe.cmd("HSTRLEN").arg(keys::job(id)).arg("data");
             }
             let mut r = Replies::new(self.pipeline("read scheduled jobs", pipe).await?);
+            let mut read = Vec::with_capacity(pending.len());
             for (source, id, queue, score) in pending {
                 let fields = r.next();
                 let exists = reply::int(&r.next()).unwrap_or(0) > 0;
-                entries.push(job_entry(source, id, queue, score, &fields, exists));
+                let data_len = reply::int(&r.next()).unwrap_or(0);
+                read.push((source, id, queue, score, fields, exists, data_len));
+            }
+            // The function is named at the start of `data` (never taken from the
+            // description, which may say anything): read it where it is of a sane size.
+            let mut pipe = redis::pipe();
+            let small = |len: i64| (1..=MAX_DATA_READ).contains(&len);
+            for (_, id, _, _, _, _, len) in &read {
+                if small(*len) {
+                    pipe.cmd("HGET").arg(keys::job(id)).arg("data");
+                }
+            }
+            let mut data = Replies::new(self.pipeline("read scheduled jobs", pipe).await?);
+            for (source, id, queue, score, fields, exists, len) in read {
+                let func = if small(len) {
+                    reply::bytes(&data.next()).and_then(|d| decode::func_from_data_head(&d))
+                } else {
+                    None
+                };
+                let mut entry = job_entry(source, id, queue, score, &fields, exists);
+                entry.func_name = func;
+                entries.push(entry);
             }
         }
         entries.sort_by(|a, b| {
@@ -118,6 +141,9 @@ impl RqClient {
         Ok(Schedules { entries, truncated })
     }
 }
+
+/// `data` larger than this (compressed) is not read for a schedule's function name.
+const MAX_DATA_READ: i64 = 64 * 1024;
 
 fn job_entry(
     source: ScheduleSource,
@@ -140,9 +166,7 @@ fn job_entry(
     Schedule {
         source,
         queue: queue.or_else(|| get(2)),
-        func_name: description
-            .as_deref()
-            .and_then(decode::func_from_description),
+        func_name: None,
         description,
         next_run: Timestamp::from_unix(score),
         interval: meta_field("interval").and_then(|v| v.as_f64()),

@@ -95,7 +95,8 @@ impl RqClient {
                 }
             };
             for (batch, mut reply) in group.chunks(BATCH).zip(replies) {
-                if reply::error(&reply).is_some_and(|e| e.contains("NOSCRIPT")) {
+                // By the error's code: redis-rs words it "NoScript: ...".
+                if matches!(&reply, redis::Value::ServerError(e) if e.code() == "NOSCRIPT") {
                     // The server lost its script cache meanwhile: this batch did not run.
                     let mut c = conn.clone();
                     let retried = match script.load_async(&mut c).await {
@@ -155,7 +156,8 @@ impl RqClient {
 /// True for an error reply to the call itself, before the script ran: errors raised while a
 /// script runs name the script ("user_script:12" / "script: ...").
 pub(crate) fn refused_before_running(err: &str) -> bool {
-    !err.to_ascii_lowercase().contains("script")
+    let lower = err.to_ascii_lowercase();
+    lower.starts_with("noscript") || !lower.contains("script")
 }
 
 /// Names what a refused call needed, in the words of the guard's own refusals.

@@ -72,7 +72,7 @@ impl RqClient {
             .map(|(m, score)| {
                 Member::of(
                     Some(registry),
-                    String::from_utf8_lossy(&m).into_owned(),
+                    super::super::keys::name_from_bytes(&m),
                     score,
                 )
             })
@@ -95,6 +95,7 @@ impl RqClient {
         registry: Registry,
         queue: &str,
         max_score: Option<f64>,
+        expired_by: Option<f64>,
         report: &mut Report,
     ) -> Result<()> {
         let key = registry.key(queue);
@@ -116,6 +117,12 @@ impl RqClient {
             let members: Vec<Member> = scored
                 .into_iter()
                 .take_while(|(_, score)| max_score.is_none_or(|max| *score <= max))
+                // Entries whose expiry passed are left for RQ's cleanup (`expired_left`).
+                .filter(|(_, score)| {
+                    let expired = expired_by.is_some_and(|now| (0.0..=now).contains(score));
+                    report.expired_left += u64::from(expired);
+                    !expired
+                })
                 .map(|(m, score)| Member::of(Some(registry), keys::name_from_bytes(&m), score))
                 .collect();
             let room = SAMPLE.saturating_sub(report.sample.len());

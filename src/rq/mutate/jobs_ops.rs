@@ -122,8 +122,10 @@ impl RqClient {
             let done = if dry_run {
                 // Counted page by page: a registry of millions of ids is never held whole.
                 // Of the started registry, only abandoned jobs (expiry passed) are targets.
-                let max_score = (registry == Registry::Started).then(|| now_stamps().1 as f64);
-                self.survey_registry(registry, q, max_score, &mut report)
+                let now = now_stamps().1 as f64;
+                let max_score = (registry == Registry::Started).then_some(now);
+                let expiring = registry.expires_by_score() && registry != Registry::Started;
+                self.survey_registry(registry, q, max_score, expiring.then_some(now), &mut report)
                     .await
             } else {
                 self.requeue_head(registry, q, at_front, &mut report).await

@@ -82,13 +82,16 @@ impl RqClient {
                 "the started registry holds running jobs: stop them (rqctl stop-job) or let rqctl clean fail the abandoned ones".into(),
             ));
         }
-        let members = self.snapshot_registry(registry, queue).await?;
         let mut report = Report::new("empty", format!("{registry}@{queue}"), dry_run);
-        report.matched = members.len() as u64;
-        report.sample_from(members.iter().map(|m| m.id.as_str()));
         if dry_run {
+            // Counted page by page: a registry of millions of ids is never held whole.
+            self.survey_registry(registry, queue, None, None, &mut report)
+                .await?;
             return Ok(report);
         }
+        let members = self.snapshot_registry(registry, queue).await?;
+        report.matched = members.len() as u64;
+        report.sample_from(members.iter().map(|m| m.id.as_str()));
         self.delete_members(registry, queue, &members, force, &mut report)
             .await;
         Ok(report)
