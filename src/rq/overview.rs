@@ -1,10 +1,13 @@
-//! The overview: server facts, every queue with its counts, every worker. Read in at most
-//! three pipelined round trips whose size depends on the number of queues and workers,
-//! never on the number of jobs. Nothing here writes (unlike `rq info`).
+//! The overview: server facts, every queue with its counts, every worker. Read in three
+//! pipelined round trips whose size depends on the number of queues and workers, never on
+//! the number of jobs (beyond ~9,000 queues the second and third are cut into pipelines of
+//! `COMMANDS_PER_TRIP` commands, to bound memory). Nothing here writes (unlike `rq info`).
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::time::SystemTime;
 
+use futures_util::stream::{self, StreamExt};
 use redis::Value;
 
 use super::client::RqClient;
@@ -117,75 +120,51 @@ impl RqClient {
         })
     }
 
+    /// Second round trip: every queue's counts and every worker's hash. Above
+    /// `COMMANDS_PER_TRIP` commands it is cut into several pipelines (see `plan_trips`), so
+    /// that the commands and replies held at once stay bounded: 100,000 queues made 1.1 M
+    /// commands and most of rqctl's 480 MB as one pipeline. The next pipeline is sent
+    /// before the replies of the current one are read, so Redis works while we parse.
     async fn fetch_counts(
         &mut self,
         roots: &Roots,
     ) -> Result<(Vec<(QueueInfo, Option<String>)>, Vec<WorkerInfo>)> {
-        let mut pipe = redis::pipe();
-        for q in &roots.queues {
-            pipe.cmd("LLEN").arg(keys::queue(q));
-            pipe.cmd("LINDEX").arg(keys::queue(q)).arg(0);
-            for reg in Registry::ALL {
-                pipe.cmd("ZCARD").arg(reg.key(q));
-                if reg.expires_by_score() {
-                    pipe.cmd("ZCOUNT").arg(reg.key(q)).arg(0).arg(roots.now);
+        let trips = plan_trips(roots.queues.len(), roots.workers.len(), COMMANDS_PER_TRIP);
+        let client = &*self;
+        let mut replies = stream::iter(trips.clone())
+            .map(|(qs, ws)| {
+                let mut pipe = redis::pipe();
+                for q in roots.queues.get(qs).unwrap_or_default() {
+                    read_queue(&mut pipe, q, roots.now);
+                }
+                for w in roots.workers.get(ws).unwrap_or_default() {
+                    let key = keys::worker(w);
+                    pipe.cmd("HGETALL").arg(&key);
+                    pipe.cmd("TTL").arg(&key);
+                }
+                let mut c = client.clone();
+                async move { c.pipeline("read queue counts", pipe).await }
+            })
+            .buffered(2);
+        let mut queues = Vec::with_capacity(roots.queues.len());
+        let mut workers = Vec::new();
+        for (qs, ws) in trips {
+            let mut r = Replies::new(replies.next().await.unwrap_or(Ok(Vec::new()))?);
+            for name in roots.queues.get(qs).unwrap_or_default() {
+                queues.push(queue_from_replies(&mut r, name));
+            }
+            for name in roots.workers.get(ws).unwrap_or_default() {
+                let fields = reply::pairs(&r.next());
+                let ttl = reply::int(&r.next());
+                // A member whose key is gone is a stale registration: RQ does not count it.
+                if !fields.is_empty() {
+                    workers.push(worker_from_hash(name, &fields, ttl));
                 }
             }
         }
-        for w in &roots.workers {
-            pipe.cmd("HGETALL").arg(keys::worker(w));
-            pipe.cmd("TTL").arg(keys::worker(w));
-        }
-        let mut r = Replies::new(self.pipeline("read queue counts", pipe).await?);
-        let mut queues = Vec::with_capacity(roots.queues.len());
-        for name in &roots.queues {
-            let mut problems = Vec::new();
-            let llen = r.next();
-            let queued = count_or_note(&llen, &keys::queue(name), &mut problems);
-            let head = reply::text(&r.next());
-            let mut q = QueueInfo {
-                name: name.clone(),
-                queued,
-                started: 0,
-                deferred: 0,
-                finished: 0,
-                failed: 0,
-                scheduled: 0,
-                canceled: 0,
-                workers: 0,
-                oldest_queued_at: None,
-                expired: 0,
-                problem: None,
-            };
-            for reg in Registry::ALL {
-                let total = count_or_note(&r.next(), &reg.key(name), &mut problems);
-                let expired = if reg.expires_by_score() {
-                    count(&r.next())
-                } else {
-                    0
-                };
-                q.expired += expired;
-                *registry_slot(&mut q, reg) = total.saturating_sub(expired);
-            }
-            if !problems.is_empty() {
-                q.problem = Some(problems.join("; "));
-            }
-            queues.push((q, head));
-        }
-        let mut workers = Vec::new();
-        for name in &roots.workers {
-            let fields = reply::pairs(&r.next());
-            let ttl = reply::int(&r.next());
-            // A member whose key is gone is a stale registration: RQ does not count it.
-            if !fields.is_empty() {
-                workers.push(worker_from_hash(name, &fields, ttl));
-            }
-        }
-        for (q, _) in &mut queues {
-            q.workers = workers
-                .iter()
-                .filter(|w| w.liveness != Liveness::Dead && w.queues.contains(&q.name))
-                .count() as u64;
+        let listeners = listener_counts(&roots.queues, &workers);
+        for ((q, _), n) in queues.iter_mut().zip(listeners) {
+            q.workers = n;
         }
         Ok((queues, workers))
     }
@@ -197,31 +176,90 @@ impl RqClient {
         queues: &mut [(QueueInfo, Option<String>)],
         workers: &mut [WorkerInfo],
     ) -> Result<()> {
-        let mut pipe = redis::pipe();
-        for (_, head) in queues.iter() {
-            if let Some(id) = head {
-                pipe.cmd("HGET").arg(keys::job(id)).arg("enqueued_at");
+        let wanted: Vec<TimeOf> = (queues.iter().enumerate())
+            .filter(|(_, (_, head))| head.is_some())
+            .map(|(i, _)| TimeOf::QueueHead(i))
+            .chain(
+                (workers.iter().enumerate())
+                    .filter(|(_, w)| w.current_job.is_some())
+                    .map(|(i, _)| TimeOf::WorkerJob(i)),
+            )
+            .collect();
+        for part in wanted.chunks(COMMANDS_PER_TRIP) {
+            let mut pipe = redis::pipe();
+            for t in part {
+                let (id, field) = match *t {
+                    TimeOf::QueueHead(i) => {
+                        (queues.get(i).and_then(|q| q.1.as_ref()), "enqueued_at")
+                    }
+                    TimeOf::WorkerJob(i) => (
+                        workers.get(i).and_then(|w| w.current_job.as_ref()),
+                        "started_at",
+                    ),
+                };
+                // Always one command per entry, so that replies stay aligned.
+                pipe.cmd("HGET")
+                    .arg(keys::job(id.map_or("", String::as_str)))
+                    .arg(field);
             }
-        }
-        for w in workers.iter() {
-            if let Some(id) = &w.current_job {
-                pipe.cmd("HGET").arg(keys::job(id)).arg("started_at");
-            }
-        }
-        let mut r = Replies::new(self.pipeline("read job times", pipe).await?);
-        let mut next_time = || reply::text(&r.next()).and_then(|t| decode::timestamp(&t));
-        for (q, head) in queues.iter_mut() {
-            if head.is_some() {
-                q.oldest_queued_at = next_time();
-            }
-        }
-        for w in workers.iter_mut() {
-            if w.current_job.is_some() {
-                w.current_job_started_at = next_time();
+            let mut r = Replies::new(self.pipeline("read job times", pipe).await?);
+            for t in part {
+                let at = reply::text(&r.next()).and_then(|t| decode::timestamp(&t));
+                match *t {
+                    TimeOf::QueueHead(i) => {
+                        if let Some((q, _)) = queues.get_mut(i) {
+                            q.oldest_queued_at = at;
+                        }
+                    }
+                    TimeOf::WorkerJob(i) => {
+                        if let Some(w) = workers.get_mut(i) {
+                            w.current_job_started_at = at;
+                        }
+                    }
+                }
             }
         }
         Ok(())
     }
+}
+
+/// Whose job time the third round trip reads: the head job of queue i, or the current job
+/// of worker i.
+#[derive(Debug, Clone, Copy)]
+enum TimeOf {
+    QueueHead(usize),
+    WorkerJob(usize),
+}
+
+/// How many live (not dead) workers listen on each of `queues`, in the same order. One pass
+/// over the workers' queue lists with a name index: linear in queues + listed names, where
+/// matching every worker against every queue was O(queues × workers) (68 s for 100,000
+/// queues and 50,000 workers). A worker that lists a queue twice counts once, as before;
+/// names that are not in `queues` are ignored.
+fn listener_counts(queues: &[String], workers: &[WorkerInfo]) -> Vec<u64> {
+    let index: HashMap<&str, usize> = queues
+        .iter()
+        .enumerate()
+        .map(|(i, q)| (q.as_str(), i))
+        .collect();
+    let mut counts = vec![0u64; queues.len()];
+    // The last worker counted for each queue, so that a repeated name counts once.
+    let mut counted_by = vec![usize::MAX; queues.len()];
+    let live = workers
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.liveness != Liveness::Dead);
+    for (wi, w) in live {
+        for name in &w.queues {
+            if let Some(&qi) = index.get(name.as_str())
+                && counted_by[qi] != wi
+            {
+                counted_by[qi] = wi;
+                counts[qi] += 1;
+            }
+        }
+    }
+    counts
 }
 
 /// The members of a set RQ keeps (`rq:queues`, `rq:workers`); any other reply (the key
@@ -242,6 +280,97 @@ fn set_or_problem(v: Value, key: &str, problems: &mut Vec<String>) -> Vec<Vec<u8
     }
 }
 
+/// Commands per pipeline above which a read is cut into several round trips: small enough
+/// that the commands and replies held at once stay in the tens of MB, large enough that
+/// ~9,000 queues, or a few hundred queues and ~2,000 workers, are still read in one.
+const COMMANDS_PER_TRIP: usize = 100_000;
+
+/// A worker's share of `COMMANDS_PER_TRIP`: HGETALL and TTL, plus the ~32 values of the
+/// HGETALL reply, which weigh like commands.
+const WORKER_COST: usize = 34;
+
+/// Commands `read_queue` sends per queue.
+fn queue_cost() -> usize {
+    2 + Registry::ALL.len()
+        + Registry::ALL
+            .iter()
+            .filter(|r| r.expires_by_score())
+            .count()
+}
+
+/// Cuts the reads of `queues` queues, then `workers` workers, into consecutive pipelines of
+/// about `budget` commands (each holds at least one entry): the queue and worker index
+/// ranges of each. Empty when there is nothing to read; one pipeline for small servers.
+fn plan_trips(queues: usize, workers: usize, budget: usize) -> Vec<(Range<usize>, Range<usize>)> {
+    let per_trip = |cost: usize| (budget / cost).max(1);
+    let mut trips = Vec::new();
+    let (mut q, mut w) = (0, 0);
+    while q < queues || w < workers {
+        let q_end = (q + per_trip(queue_cost())).min(queues);
+        let left = budget.saturating_sub((q_end - q) * queue_cost());
+        let w_end = if q_end < queues {
+            w
+        } else if q_end > q {
+            (w + left / WORKER_COST).min(workers)
+        } else {
+            (w + per_trip(WORKER_COST)).min(workers)
+        };
+        trips.push((q..q_end, w..w_end));
+        (q, w) = (q_end, w_end);
+    }
+    trips
+}
+
+/// Queues one queue's counts (`queue_cost()` commands).
+fn read_queue(pipe: &mut redis::Pipeline, q: &str, now: f64) {
+    let key = keys::queue(q);
+    pipe.cmd("LLEN").arg(&key);
+    pipe.cmd("LINDEX").arg(&key).arg(0);
+    for reg in Registry::ALL {
+        let key = reg.key(q);
+        pipe.cmd("ZCARD").arg(&key);
+        if reg.expires_by_score() {
+            pipe.cmd("ZCOUNT").arg(&key).arg(0).arg(now);
+        }
+    }
+}
+
+/// The replies of `read_queue`, in the same order: the queue and its head job's id.
+fn queue_from_replies(r: &mut Replies, name: &str) -> (QueueInfo, Option<String>) {
+    let mut problems = Vec::new();
+    let llen = r.next();
+    let queued = count_or_note(&llen, || keys::queue(name), &mut problems);
+    let head = reply::text(&r.next());
+    let mut q = QueueInfo {
+        name: name.to_string(),
+        queued,
+        started: 0,
+        deferred: 0,
+        finished: 0,
+        failed: 0,
+        scheduled: 0,
+        canceled: 0,
+        workers: 0,
+        oldest_queued_at: None,
+        expired: 0,
+        problem: None,
+    };
+    for reg in Registry::ALL {
+        let total = count_or_note(&r.next(), || reg.key(name), &mut problems);
+        let expired = if reg.expires_by_score() {
+            count(&r.next())
+        } else {
+            0
+        };
+        q.expired += expired;
+        *registry_slot(&mut q, reg) = total.saturating_sub(expired);
+    }
+    if !problems.is_empty() {
+        q.problem = Some(problems.join("; "));
+    }
+    (q, head)
+}
+
 fn registry_slot(q: &mut QueueInfo, reg: Registry) -> &mut u64 {
     match reg {
         Registry::Started => &mut q.started,
@@ -253,10 +382,11 @@ fn registry_slot(q: &mut QueueInfo, reg: Registry) -> &mut u64 {
     }
 }
 
-/// A count reply; a server error (e.g. WRONGTYPE on a non-RQ key) is noted, and counts 0.
-fn count_or_note(v: &Value, key: &[u8], problems: &mut Vec<String>) -> u64 {
+/// A count reply; a server error (e.g. WRONGTYPE on a non-RQ key) is noted with the key
+/// (built only then), and counts 0.
+fn count_or_note(v: &Value, key: impl FnOnce() -> Vec<u8>, problems: &mut Vec<String>) -> u64 {
     if let Some(err) = reply::error(v) {
-        problems.push(format!("{}: {err}", String::from_utf8_lossy(key)));
+        problems.push(format!("{}: {err}", String::from_utf8_lossy(&key())));
     }
     count(v)
 }
@@ -392,6 +522,101 @@ mod tests {
         assert!(!events_sufficient(""));
         assert!(!events_sufficient("Ex"));
         assert!(events_sufficient("Kg$lshz"));
+    }
+
+    fn worker(name: &str, queues: &str, death: bool) -> WorkerInfo {
+        let mut fields = vec![(b"queues".to_vec(), queues.as_bytes().to_vec())];
+        if death {
+            fields.push((b"death".to_vec(), b"2026-11-23T19:35:51.040728Z".to_vec()));
+        }
+        worker_from_hash(name, &fields, Some(400))
+    }
+
+    #[test]
+    fn listeners_count_each_live_worker_once_per_queue() {
+        let queues: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
+        let mut stopping = worker("w4", "c", false);
+        stopping.liveness = Liveness::Stopping;
+        let workers = vec![
+            worker("w1", "a,b", false),
+            worker("w2", "b,c,b", false), // b listed twice: one listener
+            worker("w3", "a,b,c,d", true), // dead: listens on nothing
+            stopping,                     // still working: counts
+            worker("w5", "zz,,a", false), // unknown and empty names are ignored
+        ];
+        assert_eq!(listener_counts(&queues, &workers), vec![2, 2, 2, 0]);
+        assert_eq!(listener_counts(&queues, &[]), vec![0; 4]);
+        assert!(listener_counts(&[], &workers).is_empty());
+    }
+
+    #[test]
+    fn listeners_scale_with_many_queues_and_workers() {
+        // Behaviour, not timing: 2,000 queues, 1,000 workers on two queues each (every
+        // 10th dead). Each queue i has worker i % 1000 on it, alive unless i % 1000 % 10 == 9.
+        let queues: Vec<String> = (0..2000).map(|i| format!("q{i}")).collect();
+        let workers: Vec<WorkerInfo> = (0..1000)
+            .map(|w| {
+                worker(
+                    &format!("w{w}"),
+                    &format!("q{w},q{}", w + 1000),
+                    w % 10 == 9,
+                )
+            })
+            .collect();
+        let counts = listener_counts(&queues, &workers);
+        for (i, n) in counts.iter().enumerate() {
+            assert_eq!(*n, u64::from(i % 1000 % 10 != 9), "queue q{i}");
+        }
+    }
+
+    /// Every trip's ranges, checked: consecutive, covering everything once, queues first,
+    /// and within the budget unless a trip holds a single entry.
+    fn check_trips(queues: usize, workers: usize, budget: usize) -> usize {
+        let trips = plan_trips(queues, workers, budget);
+        let (mut q, mut w) = (0, 0);
+        for (qs, ws) in &trips {
+            assert_eq!((qs.start, ws.start), (q, w), "{trips:?}");
+            assert!(!qs.is_empty() || !ws.is_empty(), "an empty trip: {trips:?}");
+            assert!(
+                ws.is_empty() || qs.end == queues,
+                "workers after every queue"
+            );
+            let cost = qs.len() * queue_cost() + ws.len() * WORKER_COST;
+            assert!(
+                cost <= budget || qs.len() + ws.len() == 1,
+                "{cost} > {budget}"
+            );
+            (q, w) = (qs.end, ws.end);
+        }
+        assert_eq!((q, w), (queues, workers));
+        trips.len()
+    }
+
+    #[test]
+    fn reads_are_cut_into_bounded_pipelines_only_when_large() {
+        assert_eq!(
+            queue_cost(),
+            2 + Registry::ALL.len() + 3,
+            "LLEN, LINDEX, a ZCARD per registry, a ZCOUNT per expiring one"
+        );
+        assert_eq!(check_trips(0, 0, COMMANDS_PER_TRIP), 0, "nothing to read");
+        // The usual server: one pipeline, as before.
+        assert_eq!(check_trips(10, 200, COMMANDS_PER_TRIP), 1);
+        assert_eq!(check_trips(500, 2000, COMMANDS_PER_TRIP), 1);
+        assert_eq!(check_trips(0, 1, COMMANDS_PER_TRIP), 1);
+        // 100,000 queues and 50,000 workers: as few pipelines as the budget allows, give or
+        // take the partly filled ones where queues end and at the very end (29 with 11
+        // commands per queue).
+        let cost = 100_000 * queue_cost() + 50_000 * WORKER_COST;
+        let fewest = cost.div_ceil(COMMANDS_PER_TRIP);
+        let n = check_trips(100_000, 50_000, COMMANDS_PER_TRIP);
+        assert!(
+            (fewest..=fewest + 2).contains(&n),
+            "{n} pipelines, {fewest} at best"
+        );
+        // A budget below one entry's cost still makes progress, one entry per trip.
+        assert_eq!(check_trips(3, 2, 1), 5);
+        assert_eq!(check_trips(7, 0, 3 * queue_cost() + 1), 3);
     }
 
     #[test]

@@ -128,6 +128,10 @@ pub struct App {
     watch_sent: Option<Watch>,
     /// When the status line last changed (it fades after `STATUS_FOR`).
     status_since: Option<SystemTime>,
+    /// Counts overviews received, so that the row cache knows when it is stale.
+    overview_generation: u64,
+    /// The Queues and Workers tabs' row order, built once per change (see `rows`).
+    rows: rows::RowCache,
 }
 
 /// How long an action's result stays in the status line.
@@ -165,6 +169,8 @@ impl App {
             page_rows: 10,
             watch_sent: None,
             status_since: None,
+            overview_generation: 0,
+            rows: rows::RowCache::default(),
         }
     }
 
@@ -201,7 +207,8 @@ impl App {
                 if self.jobs.queue.is_none() {
                     self.jobs.queue = ov.queues.first().map(|q| q.name.clone());
                 }
-                self.overview = Some(*ov);
+                retire(self.overview.replace(*ov));
+                self.overview_generation = self.overview_generation.wrapping_add(1);
                 self.updated_at = Some(at);
             }
             Msg::PageLoaded(page) => {
@@ -228,6 +235,8 @@ impl App {
             }
             Msg::ConnectionChanged(state) => self.conn = state,
         }
+        // Filter, sort or data changed: rebuild the row order once here, not per frame.
+        self.sync_rows();
         if let Some(key) = keep {
             self.reselect(&key);
         }
@@ -368,6 +377,18 @@ impl App {
             self.filter.clear();
             self.nav_mut().marked.clear();
         }
+    }
+}
+
+/// Frees the previous overview. A big one (100,000 queues and 50,000 workers: ~12 ms of
+/// frees) is dropped on a short-lived thread, so that the UI task does not wait for it.
+fn retire(old: Option<Overview>) {
+    const BIG: usize = 10_000;
+    if let Some(ov) = old.filter(|o| o.queues.len() + o.workers.len() >= BIG) {
+        // If no thread can be started, the closure and the overview are dropped right here.
+        let _ = std::thread::Builder::new()
+            .name("rqtop-free".into())
+            .spawn(move || drop(ov));
     }
 }
 

@@ -1,7 +1,8 @@
 //! The data task: owns the Redis client and the keyspace subscription, turns events into
 //! dirty flags, and re-reads only what is stale and watched, at most once per
-//! `min_interval` however many events arrive. It reconnects with backoff and never ends
-//! because Redis went away.
+//! `min_interval` however many events arrive (and, when a read takes long, as with 100,000
+//! queues, no sooner than that long after it ended). It reconnects with backoff and never
+//! ends because Redis went away. Reading and decoding happen here, off the UI task.
 
 use std::pin::Pin;
 use std::time::{Duration, SystemTime};
@@ -47,6 +48,10 @@ struct State {
     dirty: Dirty,
     dirty_since: Option<Instant>,
     last_fetch: Option<Instant>,
+    /// How long the last re-read took. With 100,000 queues one overview read is seconds of
+    /// work here and in Redis: the next read waits at least as long again after it ends,
+    /// so that reading never takes more than half the time, whatever the event rate.
+    last_cost: Duration,
     events: Option<Events>,
     /// Notifications are on, so a subscription is wanted.
     events_wanted: bool,
@@ -76,7 +81,7 @@ impl State {
         }
         let mut at = self.dirty_since.unwrap_or_else(Instant::now) + cfg.debounce;
         if let Some(last) = self.last_fetch {
-            at = at.max(last + cfg.min_interval);
+            at = at.max(last + cfg.min_interval.max(self.last_cost.saturating_mul(2)));
         }
         if let Some(retry) = self.retry_at {
             at = at.max(retry);
@@ -98,6 +103,7 @@ pub async fn run(
         // The first read is not a burst to wait out: it is due at once.
         dirty_since: Instant::now().checked_sub(cfg.debounce),
         last_fetch: None,
+        last_cost: Duration::ZERO,
         events: None,
         events_wanted: false,
         subscribe_at: None,
@@ -148,10 +154,12 @@ pub async fn run(
                 }
             },
             () = sleep_until(due.unwrap_or_else(far_future)), if due.is_some() => {
-                st.last_fetch = Some(Instant::now());
+                let started = Instant::now();
+                st.last_fetch = Some(started);
                 let d = std::mem::take(&mut st.dirty);
                 match fetch(&mut client, &st.watch, &d, &msgs).await {
                     Ok(events_on) => {
+                        st.last_cost = started.elapsed();
                         st.failures = 0;
                         st.retry_at = None;
                         if let Some(on) = events_on {
@@ -314,4 +322,46 @@ async fn mutate(client: &mut RqClient, m: Mutation) -> (String, Result<Vec<Repor
         Mutation::Resume => ("resume", client.resume().await.map(|_| Vec::new())),
     };
     (label.to_string(), result.map_err(|e| e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(last_cost: Duration) -> State {
+        let now = Instant::now();
+        State {
+            watch: Watch::default(),
+            dirty: Dirty::all(),
+            dirty_since: Some(now),
+            last_fetch: Some(now),
+            last_cost,
+            events: None,
+            events_wanted: false,
+            subscribe_at: None,
+            failures: 0,
+            retry_at: None,
+            next_poll: now,
+            shown: None,
+        }
+    }
+
+    #[test]
+    fn a_slow_read_spaces_the_next_one_out() {
+        let cfg = RefreshConfig::default();
+        let st = state(Duration::from_millis(5));
+        let last = st.last_fetch.unwrap();
+        assert_eq!(
+            st.due(&cfg),
+            Some(last + cfg.min_interval),
+            "cheap reads: as before"
+        );
+        // A read of 2 s (100,000 queues): the next starts no sooner than 2 s after it ended.
+        let st = state(Duration::from_secs(2));
+        let last = st.last_fetch.unwrap();
+        assert_eq!(st.due(&cfg), Some(last + Duration::from_secs(4)));
+        let mut clean = state(Duration::from_secs(2));
+        clean.dirty = Dirty::default();
+        assert_eq!(clean.due(&cfg), None, "nothing stale, nothing due");
+    }
 }

@@ -30,8 +30,11 @@ impl App {
     pub(super) fn open(&mut self) {
         match self.tab {
             Tab::Queues => {
-                if let Some(q) = self.visible_queues().get(self.queues.selected) {
-                    self.jobs.queue = Some(q.name.clone());
+                if let Some(name) = self
+                    .visible_queue(self.queues.selected)
+                    .map(|q| q.name.clone())
+                {
+                    self.jobs.queue = Some(name);
                     self.jobs.source = JobSource::Queue;
                     self.tab = Tab::Jobs;
                     self.filter.clear();
@@ -40,8 +43,7 @@ impl App {
             }
             Tab::Workers => {
                 let job = self
-                    .visible_workers()
-                    .get(self.workers.selected)
+                    .visible_worker(self.workers.selected)
                     .and_then(|w| w.current_job.clone());
                 if let Some(id) = job {
                     self.open_job(id);
@@ -84,8 +86,7 @@ impl App {
                 .get(self.jobs_nav.selected)
                 .map(|j| j.id.clone()),
             Tab::Workers => self
-                .visible_workers()
-                .get(self.workers.selected)
+                .visible_worker(self.workers.selected)
                 .map(|w| w.name.clone()),
             _ => None,
         };
@@ -115,30 +116,28 @@ impl App {
         self.reset_page();
     }
 
+    /// `]` / `[`: the next or previous queue, in the overview's (name) order. One pass to
+    /// find the current queue; nothing else is copied.
     pub(super) fn cycle_queue(&mut self, forward: bool) {
-        let names: Vec<String> = self
-            .overview
-            .as_ref()
-            .map(|o| o.queues.iter().map(|q| q.name.clone()).collect())
-            .unwrap_or_default();
-        if names.is_empty() {
+        let Some(queues) = self.overview.as_ref().map(|o| &o.queues) else {
+            return;
+        };
+        let n = queues.len();
+        if n == 0 {
             return;
         }
         let i = self
             .jobs
             .queue
             .as_ref()
-            .and_then(|q| names.iter().position(|n| n == q))
+            .and_then(|cur| queues.iter().position(|q| &q.name == cur))
             .unwrap_or(0);
-        let n = names.len();
-        self.jobs.queue = Some(
-            names[if forward {
-                (i + 1) % n
-            } else {
-                (i + n - 1) % n
-            }]
-            .clone(),
-        );
+        let next = if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        };
+        self.jobs.queue = queues.get(next).map(|q| q.name.clone());
         self.reset_page();
     }
 
@@ -169,8 +168,8 @@ impl App {
 
     pub(super) fn visible_len(&self) -> usize {
         match self.tab {
-            Tab::Queues => self.visible_queues().len(),
-            Tab::Workers => self.visible_workers().len(),
+            Tab::Queues => self.visible_queue_count(),
+            Tab::Workers => self.visible_worker_count(),
             Tab::Jobs => self.visible_jobs().len(),
             Tab::Schedules => self.visible_schedules().len(),
         }

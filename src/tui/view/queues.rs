@@ -9,9 +9,10 @@ use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table};
 
 use super::widgets::{self, block, empty, selection};
 use crate::present::{self, thousands};
+use crate::rq::QueueInfo;
 use crate::tui::app::App;
 use crate::tui::app::Tab;
-use crate::tui::app::rows::sort_names;
+use crate::tui::app::rows::{sort_names, window};
 use crate::tui::history::spark;
 use crate::tui::theme::Theme;
 
@@ -19,7 +20,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
     let panel = if area.height >= 16 { 7 } else { 0 };
     let [table_area, panel_area] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(panel)]).areas(area);
-    let rows = app.visible_queues();
+    let total = app.visible_queue_count();
     let title = format!(
         " Queues · sort: {} {}",
         sort_names(Tab::Queues)[app.queues.sort % 4],
@@ -31,7 +32,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         empty(frame, table_area, "loading…", theme);
         return;
     }
-    if rows.is_empty() {
+    if total == 0 {
         frame.render_widget(b, table_area);
         let text = if app.filter.is_empty() {
             "no queues: rq:queues is empty"
@@ -70,6 +71,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         widths.push(Constraint::Length(20));
     }
     let num = |n: u64| Cell::from(Line::from(thousands(n)).right_aligned());
+    // Only the rows in view get cells (and a history lookup): 100,000 queues cost what 20 do.
+    let shown = window(app.queues.selected, total, usize::from(table_area.height));
+    let first = shown.start;
+    let rows = app.visible_queue_range(shown);
     let table_rows: Vec<Row> = rows
         .iter()
         .map(|q| {
@@ -116,29 +121,27 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         ))
         .block(b)
         .row_highlight_style(theme.selected);
-    let mut state = selection(app.queues.selected, rows.len());
+    let selected = app.queues.selected.saturating_sub(first);
+    let mut state = selection(selected, rows.len());
     frame.render_stateful_widget(table, table_area, &mut state);
-    if let Some(q) = rows.get(app.queues.selected)
+    if let Some(q) = rows.get(selected)
         && panel > 0
     {
-        render_panel(frame, panel_area, app, &q.name, theme);
+        render_panel(frame, panel_area, app, q, theme);
     }
 }
 
 /// Depth and throughput of the selected queue, from what rqtop has seen.
-fn render_panel(frame: &mut Frame, area: Rect, app: &App, queue: &str, theme: &Theme) {
+fn render_panel(frame: &mut Frame, area: Rect, app: &App, info: &QueueInfo, theme: &Theme) {
+    let queue = info.name.as_str();
     let samples = app.history.samples(queue);
     let eta = match app.history.drain_eta(queue) {
         Some(secs) => format!("drains in ~{}", present::span(secs)),
         None if samples.last().is_some_and(|s| s.queued == 0) => "empty".to_string(),
         None => "not draining".to_string(),
     };
-    let info = app
-        .overview
-        .as_ref()
-        .and_then(|o| o.queues.iter().find(|q| q.name == queue));
-    let current = info.map(|q| q.queued);
-    let problem = info.and_then(|q| q.problem.clone());
+    let current = Some(info.queued);
+    let problem = info.problem.clone();
     let title = match problem {
         Some(p) => format!(" {queue} · {p} "),
         None => format!(" {queue} · {eta} "),
@@ -186,4 +189,91 @@ fn render_panel(frame: &mut Frame, area: Rect, app: &App, queue: &str, theme: &T
     );
     frame.render_widget(Sparkline::default().data(&fin).style(theme.good), r_fin);
     frame.render_widget(Sparkline::default().data(&fail).style(theme.bad), r_fail);
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use crate::tui::app::App;
+    use crate::tui::fixtures;
+    use crate::tui::msg::Msg;
+    use crate::tui::theme::Theme;
+
+    fn many(n: u64) -> App {
+        let mut ov = fixtures::overview();
+        let proto = ov.queues[0].clone();
+        ov.queues = (0..n)
+            .map(|i| {
+                let mut q = proto.clone();
+                q.name = format!("q{i:04}");
+                q.queued = i;
+                q
+            })
+            .collect();
+        let mut app = App::new("x", false);
+        app.update(
+            Msg::OverviewLoaded(Box::new(ov), fixtures::now()),
+            fixtures::now(),
+        );
+        app
+    }
+
+    fn press(app: &mut App, c: char) {
+        let key = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        app.update(Msg::KeyPressed(key), fixtures::now());
+    }
+
+    /// The queue names in the table's rows, top to bottom, and the panel's title line.
+    fn shown(app: &mut App) -> (Vec<String>, String) {
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| crate::tui::view::render(f, app, &Theme::color(), fixtures::now()))
+            .unwrap();
+        let buf = t.backend().buffer();
+        let line = |y: u16| (0..80).map(|x| buf[(x, y)].symbol()).collect::<String>();
+        let names = (4..14)
+            .map(line)
+            .filter_map(|l| {
+                l.split_whitespace()
+                    .next()
+                    .map(|w| w.trim_matches('│').to_string())
+            })
+            .filter(|w| !w.is_empty())
+            .collect();
+        (names, line(15))
+    }
+
+    fn range(a: u64, b: u64) -> Vec<String> {
+        (a..=b).map(|i| format!("q{i:04}")).collect()
+    }
+
+    #[test]
+    fn the_rows_in_view_are_those_ratatui_would_scroll_to() {
+        // 10 table rows at 80x24. ratatui puts a selection below the first screen at the
+        // bottom row; only those rows are built now, and they must be the same ones.
+        let mut app = many(1000);
+        assert_eq!(shown(&mut app).0, range(0, 9));
+        press(&mut app, 'G');
+        let (names, panel) = shown(&mut app);
+        assert_eq!(names, range(990, 999));
+        assert!(panel.contains(" q0999 · "), "{panel}");
+        for _ in 0..3 {
+            press(&mut app, 'k');
+        }
+        let (names, panel) = shown(&mut app);
+        assert_eq!(names, range(987, 996));
+        assert!(panel.contains(" q0996 · "), "{panel}");
+        press(&mut app, 'g');
+        for _ in 0..12 {
+            press(&mut app, 'j');
+        }
+        assert_eq!(shown(&mut app).0, range(3, 12));
+        // Sorted by queued (largest first): the window follows the sorted order.
+        press(&mut app, 's');
+        let (names, panel) = shown(&mut app);
+        assert_eq!(names, range(990, 999).into_iter().rev().collect::<Vec<_>>());
+        assert!(panel.contains(" q0999 · "), "{panel}");
+    }
 }

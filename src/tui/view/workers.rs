@@ -12,7 +12,7 @@ use crate::present::{self, thousands};
 use crate::rq::{Liveness, WorkerInfo};
 use crate::tui::app::App;
 use crate::tui::app::Tab;
-use crate::tui::app::rows::sort_names;
+use crate::tui::app::rows::{sort_names, window};
 use crate::tui::theme::Theme;
 
 /// RQ refreshes an idle worker's heartbeat every ~405 s and a busy one's every 30 s.
@@ -20,7 +20,7 @@ const STALE_IDLE_SECS: f64 = 480.0;
 const STALE_BUSY_SECS: f64 = 90.0;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: SystemTime) {
-    let rows = app.visible_workers();
+    let total = app.visible_worker_count();
     let marked = app.workers.marked.len();
     let mut title = format!(
         " Workers · sort: {} ",
@@ -31,7 +31,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
     }
     title.push_str(&widgets::filter_note(&app.filter));
     let b = block(title, theme);
-    if rows.is_empty() {
+    if total == 0 {
         frame.render_widget(b, area);
         let text = match (&app.overview, app.filter.is_empty()) {
             (None, _) => "loading…",
@@ -61,11 +61,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         Constraint::Length(5),
     ]);
     header.extend(["BEAT", "OK", "FAIL"]);
+    // Only the rows in view are built: 50,000 workers cost what 20 do.
+    let shown = window(app.workers.selected, total, usize::from(area.height));
+    let selected = app.workers.selected.saturating_sub(shown.start);
+    let rows = app.visible_worker_range(shown);
     let table_rows: Vec<Row> = rows
         .iter()
         .map(|w| worker_row(w, app.workers.marked.contains(&w.name), wide, theme, now))
         .collect();
-    let b = match rows.get(app.workers.selected) {
+    let b = match rows.get(selected) {
         Some(w) => b.title_bottom(about(w, now)),
         None => b,
     };
@@ -77,7 +81,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         ))
         .block(b)
         .row_highlight_style(theme.selected);
-    let mut state = selection(app.workers.selected, rows.len());
+    let mut state = selection(selected, rows.len());
     frame.render_stateful_widget(table, area, &mut state);
 }
 
@@ -163,4 +167,57 @@ fn about(w: &WorkerInfo, now: SystemTime) -> String {
         parts.push(format!("up {}", present::age(w.birth, now)));
     }
     format!(" {} ", parts.join(" · "))
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use crate::tui::app::App;
+    use crate::tui::fixtures;
+    use crate::tui::msg::Msg;
+    use crate::tui::theme::Theme;
+
+    fn press(app: &mut App, c: char) {
+        let key = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        app.update(Msg::KeyPressed(key), fixtures::now());
+    }
+
+    #[test]
+    fn a_long_list_shows_the_window_around_the_selection() {
+        let mut ov = fixtures::overview();
+        let proto = ov.workers[1].clone();
+        ov.workers = (0..500)
+            .map(|i| {
+                let mut w = proto.clone();
+                w.name = format!("w{i:03}");
+                w
+            })
+            .collect();
+        let mut app = App::new("x", false);
+        app.update(
+            Msg::OverviewLoaded(Box::new(ov), fixtures::now()),
+            fixtures::now(),
+        );
+        press(&mut app, '2');
+        press(&mut app, 'G');
+        press(&mut app, 'k');
+        press(&mut app, ' '); // marks w498 and moves down to w499
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| crate::tui::view::render(f, &mut app, &Theme::color(), fixtures::now()))
+            .unwrap();
+        let screen = format!("{}", t.backend());
+        // 17 rows fit (24 - 4 lines of chrome - 2 borders - the header); the selected one
+        // is the last.
+        assert!(screen.contains("│w483 "), "{screen}");
+        assert!(!screen.contains("│w482 "), "{screen}");
+        assert!(screen.contains("│* w498 "), "marked row: {screen}");
+        assert!(screen.contains("│w499 "), "{screen}");
+        assert!(
+            screen.contains("└ w499 · "),
+            "selected worker under the table: {screen}"
+        );
+    }
 }
