@@ -13,6 +13,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, anyhow};
 use tokio::sync::watch;
 
+/// The demo writes RQ's default key names (`rq:`), as the RQ it imitates does.
+pub(crate) static K: std::sync::LazyLock<crate::rq::keys::Keys> =
+    std::sync::LazyLock::new(crate::rq::keys::Keys::default);
+
 mod catalog;
 mod commands;
 mod cron;

@@ -61,7 +61,12 @@ pub async fn run(mut client: RqClient, opts: Options) -> anyhow::Result<()> {
             },
         });
     }
-    let mut app = App::new(client.url(), opts.read_only);
+    // A custom key prefix is part of where rqtop looks: say it next to the URL.
+    let target = match client.keys().prefix() {
+        "rq" => client.url().to_string(),
+        p => format!("{} prefix {}", client.url(), crate::present::safe(p)),
+    };
+    let mut app = App::new(&target, opts.read_only);
     app.status = notice;
     let guard = terminal::TerminalGuard::enter()?;
     run_loop(guard, client, opts, app).await

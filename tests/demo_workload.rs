@@ -204,11 +204,14 @@ print(repr(pickle.loads(zlib.decompress(bytes.fromhex(sys.argv[1])))))
 #[test]
 fn key_builders_added_for_the_demo() {
     assert_eq!(
-        keys::scheduler_lock("default"),
+        keys::Keys::default().scheduler_lock("default"),
         b"rq:scheduler-lock:default"
     );
-    assert_eq!(keys::scheduler("abc"), b"rq:scheduler:abc");
-    assert_eq!(keys::cron_job_history("adder"), b"rq:cron_job:adder:jobs");
+    assert_eq!(keys::Keys::default().scheduler("abc"), b"rq:scheduler:abc");
+    assert_eq!(
+        keys::Keys::default().cron_job_history("adder"),
+        b"rq:cron_job:adder:jobs"
+    );
 }
 
 async fn client(url: &str) -> RqClient {
@@ -591,7 +594,7 @@ fn workers_obey_commands_and_suspension() {
         };
         let payload = format!(r#"{{"command": "stop-job", "job_id": "{job_id}"}}"#);
         let listeners: i64 = redis::cmd("PUBLISH")
-            .arg(keys::pubsub(&worker))
+            .arg(keys::Keys::default().pubsub(&worker))
             .arg(payload)
             .query(&mut redis)
             .unwrap();
@@ -623,7 +626,7 @@ fn workers_obey_commands_and_suspension() {
 
         // shutdown: the worker registers its death and leaves the worker sets.
         let _: i64 = redis::cmd("PUBLISH")
-            .arg(keys::pubsub("emails-1"))
+            .arg(keys::Keys::default().pubsub("emails-1"))
             .arg(r#"{"command": "shutdown"}"#)
             .query(&mut redis)
             .unwrap();
@@ -632,7 +635,7 @@ fn workers_obey_commands_and_suspension() {
             let o = c.overview().await.unwrap();
             if o.workers.iter().all(|w| w.name != "emails-1") {
                 let death: Option<String> = redis::cmd("HGET")
-                    .arg(keys::worker("emails-1"))
+                    .arg(keys::Keys::default().worker("emails-1"))
                     .arg("death")
                     .query(&mut redis)
                     .unwrap();
@@ -645,7 +648,7 @@ fn workers_obey_commands_and_suspension() {
 
         // rq suspend: idle workers switch to `suspended` and take no more jobs.
         let _: () = redis::cmd("SET")
-            .arg(keys::SUSPENDED)
+            .arg(keys::Keys::default().suspended())
             .arg(1)
             .query(&mut redis)
             .unwrap();

@@ -1,4 +1,4 @@
-//! Real RQ writes, rqctl reads: a state built by real `rq` (2.12 and 1.16) reads back in
+//! Real RQ writes, rqctl reads: a state built by real `rq` (3.0, 2.12 and 1.16) reads back in
 //! `rqctl info --json` and `rqctl job --json` exactly as RQ's own Python API reports it.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
@@ -196,4 +196,11 @@ fn rq_2_12_state_reads_back() {
 #[test]
 fn rq_1_16_state_reads_back() {
     check_state_reads_back(Rq::V1);
+}
+
+/// RQ 3.0 keeps no `current_job` in the worker hash: the busy worker's job comes from its
+/// executions index, as `Worker.get_current_job_id()` finds it.
+#[test]
+fn rq_3_0_state_reads_back() {
+    check_state_reads_back(Rq::V3);
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::rq::ConnectOptions;
+use crate::rq::keys::Keys;
 
 #[derive(Debug, Clone, Args)]
 pub struct ConnectArgs {
@@ -19,6 +20,9 @@ pub struct ConnectArgs {
     /// A bulk change that times out says how many jobs' outcome is unknown.
     #[arg(long, global = true, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
     pub timeout: Duration,
+    /// RQ's key prefix, as RQ 3.0's RQ_KEY_PREFIX (letters, digits, _ . : - { }).
+    #[arg(long, global = true, env = "RQ_KEY_PREFIX", value_name = "PREFIX", default_value = "rq", value_parser = Keys::new)]
+    pub prefix: Keys,
 }
 
 impl ConnectArgs {
@@ -36,6 +40,7 @@ impl ConnectArgs {
         let mut opts = ConnectOptions::new(self.resolved_url());
         opts.connect_timeout = self.connect_timeout;
         opts.response_timeout = self.timeout;
+        opts.keys = self.prefix.clone();
         Ok(opts)
     }
 }

@@ -6,7 +6,7 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::rq::keys;
+use super::K;
 
 /// (worker name, JSON payload)
 pub type Command = (String, String);
@@ -22,7 +22,7 @@ impl Listener {
     pub async fn start(client: &redis::Client, names: &[&'static str]) -> Option<Self> {
         let mut pubsub = client.get_async_pubsub().await.ok()?;
         let channels: Vec<(Vec<u8>, &'static str)> =
-            names.iter().map(|n| (keys::pubsub(n), *n)).collect();
+            names.iter().map(|n| (K.pubsub(n), *n)).collect();
         for (channel, _) in &channels {
             pubsub.subscribe(channel.as_slice()).await.ok()?;
         }

@@ -6,11 +6,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 use super::Conn;
+use super::K;
 use super::jobs::{Call, DEFAULT_TIMEOUT};
 use super::pickle_out::s;
 use super::producers::new_job;
 use super::util::{Rng, ago, epoch, epoch_i, py_json, ts};
-use crate::rq::keys;
 use crate::rq::pickle::PyValue;
 
 const CRON_NAME: &str = "demo-host:4242:a1b2c3";
@@ -123,7 +123,7 @@ impl Cron {
     }
 
     async fn save(&self, conn: &mut Conn) -> redis::RedisResult<()> {
-        let key = keys::cron_scheduler(CRON_NAME);
+        let key = K.cron_scheduler(CRON_NAME);
         let mut pipe = redis::pipe();
         pipe.cmd("HSET")
             .arg(&key)
@@ -160,14 +160,14 @@ impl Cron {
             let mut job = new_job(rng, j.call.clone(), j.queue_name, now);
             job.result_ttl = Some(j.result_ttl);
             job.timeout = Some(j.job_timeout.unwrap_or(DEFAULT_TIMEOUT));
-            let history = keys::cron_job_history(j.name);
+            let history = K.cron_job_history(j.name);
             let mut pipe = redis::pipe();
             pipe.atomic();
             job.enqueue(&mut pipe);
             pipe.zadd(&history, &job.id, epoch(now))
                 .zremrangebyrank(&history, 0, -1001)
                 .expire(&history, HISTORY_TTL)
-                .zadd(keys::CRON_JOBS, j.name, epoch(now));
+                .zadd(K.cron_jobs(), j.name, epoch(now));
             pipe.query_async::<()>(&mut *conn).await?;
             j.latest_enqueue_time = Some(ts(now));
             j.next = match j.interval {
@@ -181,8 +181,8 @@ impl Cron {
             self.save(conn).await?;
         }
         let mut pipe = redis::pipe();
-        pipe.zadd(keys::CRON_SCHEDULERS, CRON_NAME, epoch(now))
-            .expire(keys::cron_scheduler(CRON_NAME), CRON_TTL);
+        pipe.zadd(K.cron_schedulers(), CRON_NAME, epoch(now))
+            .expire(K.cron_scheduler(CRON_NAME), CRON_TTL);
         let (_, refreshed): (i64, bool) = pipe.query_async(&mut *conn).await?;
         if !refreshed {
             self.save(conn).await?;

@@ -4,6 +4,7 @@
 use std::time::SystemTime;
 
 use super::Conn;
+use super::K;
 use super::catalog::{self, QUEUES};
 use super::jobs::{self, Execution, FAILURE_TTL, Outcome, RESULT_TTL};
 use super::producers::new_job;
@@ -79,7 +80,11 @@ pub async fn seed(conn: &mut Conn, rng: &mut Rng) -> redis::RedisResult<()> {
                 &Outcome::Failure(text),
                 job.failure_ttl.map(|t| t - age_i),
             );
-            pipe.zadd(Registry::Failed.key(queue), &job.id, epoch_i(ended) + ttl);
+            pipe.zadd(
+                K.registry(Registry::Failed, queue),
+                &job.id,
+                epoch_i(ended) + ttl,
+            );
             jobs::expire_job(&mut pipe, &job.id, ttl - age_i);
         } else {
             let ttl = job.result_ttl.unwrap_or(RESULT_TTL);
@@ -90,7 +95,11 @@ pub async fn seed(conn: &mut Conn, rng: &mut Rng) -> redis::RedisResult<()> {
                 &Outcome::Success(value),
                 Some(ttl - age_i),
             );
-            pipe.zadd(Registry::Finished.key(queue), &job.id, epoch_i(ended) + ttl);
+            pipe.zadd(
+                K.registry(Registry::Finished, queue),
+                &job.id,
+                epoch_i(ended) + ttl,
+            );
             jobs::expire_job(&mut pipe, &job.id, ttl - age_i);
         }
     }

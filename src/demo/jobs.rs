@@ -7,9 +7,10 @@ use std::time::SystemTime;
 use base64::Engine;
 use redis::Pipeline;
 
+use super::K;
 use super::pickle_out::{self, EncodeError};
 use super::util::{self, epoch_f, epoch_i, ts};
-use crate::rq::keys::{self, Registry};
+use crate::rq::keys::Registry;
 use crate::rq::pickle::PyValue;
 
 /// RQ's queue default `timeout`, and the worker defaults for `result_ttl` and `failure_ttl`.
@@ -192,7 +193,7 @@ impl NewJob {
     }
 
     fn hset(&self, pipe: &mut Pipeline) {
-        let cmd = pipe.cmd("HSET").arg(keys::job(&self.id));
+        let cmd = pipe.cmd("HSET").arg(K.job(&self.id));
         for (k, v) in self.fields() {
             cmd.arg(k).arg(v);
         }
@@ -200,24 +201,18 @@ impl NewJob {
 
     /// `Queue.enqueue_job`: register the queue, write the hash, RPUSH the id (in a MULTI).
     pub fn enqueue(&self, pipe: &mut Pipeline) {
-        pipe.cmd("SADD")
-            .arg(keys::QUEUES)
-            .arg(keys::queue(&self.origin));
+        pipe.cmd("SADD").arg(K.queues()).arg(K.queue(&self.origin));
         self.hset(pipe);
-        pipe.cmd("RPUSH")
-            .arg(keys::queue(&self.origin))
-            .arg(&self.id);
+        pipe.cmd("RPUSH").arg(K.queue(&self.origin)).arg(&self.id);
     }
 
     /// `enqueue_at`/`enqueue_in`: ZADD the run time first, then the hash (B.7).
     pub fn schedule(&self, pipe: &mut Pipeline, run_at: SystemTime) {
         pipe.cmd("ZADD")
-            .arg(Registry::Scheduled.key(&self.origin))
+            .arg(K.registry(Registry::Scheduled, &self.origin))
             .arg(epoch_i(run_at))
             .arg(&self.id);
-        pipe.cmd("SADD")
-            .arg(keys::QUEUES)
-            .arg(keys::queue(&self.origin));
+        pipe.cmd("SADD").arg(K.queues()).arg(K.queue(&self.origin));
         self.hset(pipe);
     }
 
@@ -227,12 +222,10 @@ impl NewJob {
             return;
         };
         self.hset(pipe);
-        pipe.cmd("SADD").arg(keys::dependents(parent)).arg(&self.id);
-        pipe.cmd("SADD")
-            .arg(keys::dependencies(&self.id))
-            .arg(parent);
+        pipe.cmd("SADD").arg(K.dependents(parent)).arg(&self.id);
+        pipe.cmd("SADD").arg(K.dependencies(&self.id)).arg(parent);
         pipe.cmd("ZADD")
-            .arg(Registry::Deferred.key(&self.origin))
+            .arg(K.registry(Registry::Deferred, &self.origin))
             .arg(epoch_i(self.created_at))
             .arg(&self.id);
     }
@@ -266,7 +259,7 @@ pub struct Execution<'a> {
 /// (`None`: leave the stream without one, as RQ does for failures without `failure_ttl`).
 pub fn add_result(pipe: &mut Pipeline, exec: &Execution<'_>, outcome: &Outcome, ttl: Option<i64>) {
     let b64 = base64::engine::general_purpose::STANDARD;
-    let key = keys::results(exec.job_id);
+    let key = K.results(exec.job_id);
     let cmd = pipe
         .cmd("XADD")
         .arg(&key)
@@ -306,7 +299,7 @@ pub fn add_result(pipe: &mut Pipeline, exec: &Execution<'_>, outcome: &Outcome, 
 
 /// `EXPIRE` (or `PERSIST` for -1) on the job and its dependency sets, as `Job.cleanup(ttl)`.
 pub fn expire_job(pipe: &mut Pipeline, id: &str, ttl: i64) {
-    for key in [keys::job(id), keys::dependents(id), keys::dependencies(id)] {
+    for key in [K.job(id), K.dependents(id), K.dependencies(id)] {
         if ttl == -1 {
             pipe.cmd("PERSIST").arg(key);
         } else {

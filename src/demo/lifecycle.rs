@@ -7,9 +7,9 @@ use std::time::SystemTime;
 use redis::AsyncCommands;
 
 use super::Conn;
+use super::K;
 use super::util::{Rng, ago, py_float, secs, ts};
 use super::workers::{IDLE_TTL, PYTHON_VERSION, RQ_VERSION, Worker};
-use crate::rq::keys;
 
 impl Worker {
     /// `register_birth` (plus, for the seed, counters from the hours it has been running).
@@ -25,7 +25,7 @@ impl Worker {
         } else {
             now
         };
-        let key = keys::worker(self.name);
+        let key = K.worker(self.name);
         let mut pipe = redis::pipe();
         pipe.atomic().del(&key);
         let ip = format!(
@@ -52,9 +52,9 @@ impl Worker {
             .arg(RQ_VERSION)
             .arg("python_version")
             .arg(PYTHON_VERSION);
-        pipe.cmd("SADD").arg(keys::WORKERS).arg(&key);
+        pipe.cmd("SADD").arg(K.workers()).arg(&key);
         for q in self.queues {
-            pipe.cmd("SADD").arg(keys::queue_workers(q)).arg(&key);
+            pipe.cmd("SADD").arg(K.queue_workers(q)).arg(&key);
         }
         pipe.cmd("EXPIRE").arg(&key).arg(IDLE_TTL);
         if history {
@@ -78,12 +78,12 @@ impl Worker {
 
     /// `register_death`, then a restart by the supervisor a little later.
     pub(super) async fn death(&mut self, conn: &mut Conn, rng: &mut Rng) -> redis::RedisResult<()> {
-        let key = keys::worker(self.name);
+        let key = K.worker(self.name);
         let now = SystemTime::now();
         let mut pipe = redis::pipe();
-        pipe.atomic().srem(keys::WORKERS, &key);
+        pipe.atomic().srem(K.workers(), &key);
         for q in self.queues {
-            pipe.srem(keys::queue_workers(q), &key);
+            pipe.srem(K.queue_workers(q), &key);
         }
         pipe.hset(&key, "death", ts(now)).expire(&key, 60);
         pipe.query_async::<()>(conn).await?;
@@ -100,7 +100,7 @@ impl Worker {
         if self.job.is_some() {
             let _: () = conn
                 .hset(
-                    keys::worker(self.name),
+                    K.worker(self.name),
                     "shutdown_requested_date",
                     ts(SystemTime::now()),
                 )
@@ -114,7 +114,7 @@ impl Worker {
 /// stale member of the worker sets (what RQ leaves behind).
 pub async fn seed_crashed(conn: &mut Conn, rng: &mut Rng) -> redis::RedisResult<()> {
     let (name, queue) = ("batch-2", "low");
-    let key = keys::worker(name);
+    let key = K.worker(name);
     let now = SystemTime::now();
     let mut pipe = redis::pipe();
     pipe.atomic()
@@ -144,8 +144,8 @@ pub async fn seed_crashed(conn: &mut Conn, rng: &mut Rng) -> redis::RedisResult<
         .arg(61)
         .arg("total_working_time")
         .arg("5127.402913");
-    pipe.sadd(keys::WORKERS, &key)
-        .sadd(keys::queue_workers(queue), &key)
+    pipe.sadd(K.workers(), &key)
+        .sadd(K.queue_workers(queue), &key)
         .expire(&key, IDLE_TTL - 390);
     pipe.query_async::<()>(conn).await
 }

@@ -6,11 +6,12 @@ use std::time::SystemTime;
 use redis::AsyncCommands;
 
 use super::Conn;
+use super::K;
 use super::catalog;
 use super::jobs::{self, Execution, FAILURE_TTL, Outcome, RESULT_TTL};
 use super::util::{Rng, epoch_i, py_float, ts};
 use super::workers::{Running, Worker};
-use crate::rq::keys::{self, Registry};
+use crate::rq::keys::Registry;
 
 /// How the horse ended, for the failure paths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,12 +43,12 @@ pub async fn finish(
 }
 
 fn cleanup_execution(pipe: &mut redis::Pipeline, job: &Running) {
-    pipe.del(keys::execution(&job.id, &job.exec))
+    pipe.del(K.execution(&job.id, &job.exec))
         .zrem(
-            Registry::Started.key(&job.queue),
+            K.registry(Registry::Started, &job.queue),
             format!("{}:{}", job.id, job.exec),
         )
-        .zrem(keys::executions(&job.id), &job.exec);
+        .zrem(K.executions(&job.id), &job.exec);
 }
 
 fn worked(job: &Running, now: SystemTime) -> String {
@@ -65,8 +66,8 @@ async fn succeed(
 ) -> redis::RedisResult<()> {
     let now = SystemTime::now();
     let ttl = job.result_ttl.unwrap_or(RESULT_TTL);
-    let wkey = keys::worker(w.name);
-    let jkey = keys::job(&job.id);
+    let wkey = K.worker(w.name);
+    let jkey = K.job(&job.id);
     let mut pipe = redis::pipe();
     pipe.atomic()
         .hincr(&wkey, "successful_job_count", 1)
@@ -95,7 +96,7 @@ async fn succeed(
         let value = catalog::return_value(rng, &job.func);
         jobs::add_result(&mut pipe, &exec, &Outcome::Success(value), Some(ttl));
         pipe.cmd("ZADD")
-            .arg(Registry::Finished.key(&job.queue))
+            .arg(K.registry(Registry::Finished, &job.queue))
             .arg(jobs::expiry_score(now, ttl, false))
             .arg(&job.id);
         jobs::expire_job(&mut pipe, &job.id, ttl);
@@ -115,8 +116,8 @@ pub async fn abort(
     how: Abort,
 ) -> redis::RedisResult<()> {
     let now = SystemTime::now();
-    let wkey = keys::worker(w.name);
-    let jkey = keys::job(&job.id);
+    let wkey = K.worker(w.name);
+    let jkey = K.job(&job.id);
     let mut pipe = redis::pipe();
     pipe.atomic();
     let retry = how != Abort::Stopped && job.retries_left.is_some_and(|n| n > 0);
@@ -140,7 +141,7 @@ pub async fn abort(
         if interval > 0 {
             pipe.hset(&jkey, "status", "scheduled");
             pipe.zadd(
-                Registry::Scheduled.key(&job.queue),
+                K.registry(Registry::Scheduled, &job.queue),
                 &job.id,
                 epoch_i(now) + interval,
             );
@@ -151,7 +152,7 @@ pub async fn abort(
                 .arg("queued")
                 .arg("enqueued_at")
                 .arg(ts(now));
-            pipe.rpush(keys::queue(&job.queue), &job.id);
+            pipe.rpush(K.queue(&job.queue), &job.id);
         }
         w.idle_after_job(&mut pipe, now);
         return pipe.query_async::<()>(&mut *conn).await;
@@ -171,7 +172,7 @@ pub async fn abort(
     cleanup_execution(&mut pipe, job);
     jobs::expire_job(&mut pipe, &job.id, ttl);
     pipe.cmd("ZADD")
-        .arg(Registry::Failed.key(&job.queue))
+        .arg(K.registry(Registry::Failed, &job.queue))
         .arg(jobs::expiry_score(now, ttl, true))
         .arg(&job.id);
     let exec = Execution {
@@ -202,10 +203,10 @@ pub async fn abort(
 
 /// `enqueue_dependents`: children still deferred go to their queue; the set is deleted.
 async fn release_dependents(conn: &mut Conn, parent: &str) -> redis::RedisResult<()> {
-    let children: Vec<String> = conn.smembers(keys::dependents(parent)).await?;
+    let children: Vec<String> = conn.smembers(K.dependents(parent)).await?;
     for child in children.iter().take(50) {
         let (status, origin): (Option<String>, Option<String>) = redis::cmd("HMGET")
-            .arg(keys::job(child))
+            .arg(K.job(child))
             .arg("status")
             .arg("origin")
             .query_async(&mut *conn)
@@ -219,18 +220,18 @@ async fn release_dependents(conn: &mut Conn, parent: &str) -> redis::RedisResult
         let now = SystemTime::now();
         let mut pipe = redis::pipe();
         pipe.atomic()
-            .zrem(Registry::Deferred.key(&origin), child)
+            .zrem(K.registry(Registry::Deferred, &origin), child)
             .cmd("HSET")
-            .arg(keys::job(child))
+            .arg(K.job(child))
             .arg("status")
             .arg("queued")
             .arg("enqueued_at")
             .arg(ts(now));
-        pipe.rpush(keys::queue(&origin), child);
+        pipe.rpush(K.queue(&origin), child);
         pipe.query_async::<()>(&mut *conn).await?;
     }
     if !children.is_empty() {
-        let _: () = conn.del(keys::dependents(parent)).await?;
+        let _: () = conn.del(K.dependents(parent)).await?;
     }
     Ok(())
 }

@@ -5,10 +5,10 @@ use std::f64::consts::TAU;
 use std::time::SystemTime;
 
 use super::Conn;
+use super::K;
 use super::catalog::{self, QUEUES};
 use super::jobs::{Call, NewJob};
 use super::util::{Rng, ago, epoch, secs};
-use crate::rq::keys;
 
 /// Jobs per second on average, the period (s) of the swell, and the most a queue may hold.
 const RATES: [(f64, f64, i64); 4] = [
@@ -141,7 +141,7 @@ impl Producers {
         if rng.chance(dt) || self.lens == [0; 4] {
             let mut pipe = redis::pipe();
             for q in QUEUES {
-                pipe.llen(keys::queue(q));
+                pipe.llen(K.queue(q));
             }
             let lens: Vec<i64> = pipe.query_async(&mut *conn).await?;
             for (slot, len) in self.lens.iter_mut().zip(lens) {

@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use redis::AsyncCommands;
 
 use super::Conn;
+use super::K;
 use super::cron::next_slot;
 use super::jobs::{Call, DEFAULT_TIMEOUT, NewJob};
 use super::pickle_out::{self, dict, s};
@@ -71,7 +72,7 @@ pub async fn pass(conn: &mut Conn) -> redis::RedisResult<()> {
         .zrangebyscore_limit(keys::RQ_SCHEDULER_JOBS, 0, n, 0, 20)
         .await?;
     for id in due {
-        let hash: HashMap<String, Vec<u8>> = conn.hgetall(keys::job(&id)).await?;
+        let hash: HashMap<String, Vec<u8>> = conn.hgetall(K.job(&id)).await?;
         if hash.is_empty() {
             let _: () = conn.zrem(keys::RQ_SCHEDULER_JOBS, &id).await?;
             continue;
@@ -107,23 +108,23 @@ pub async fn pass(conn: &mut Conn) -> redis::RedisResult<()> {
             .map(|o| String::from_utf8_lossy(o).into_owned())
             .unwrap_or_else(|| "default".to_string());
         let mut pipe = redis::pipe();
-        pipe.sadd(keys::QUEUES, keys::queue(&origin));
+        pipe.sadd(K.queues(), K.queue(&origin));
         pipe.query_async::<()>(&mut *conn).await?;
         let mut pipe = redis::pipe();
         pipe.atomic()
             .cmd("HSET")
-            .arg(keys::job(&id))
+            .arg(K.job(&id))
             .arg("status")
             .arg("queued")
             .arg("enqueued_at")
             .arg(ts(now));
         if !hash.contains_key("timeout") {
-            pipe.hset(keys::job(&id), "timeout", DEFAULT_TIMEOUT);
+            pipe.hset(K.job(&id), "timeout", DEFAULT_TIMEOUT);
         }
         if let Some(Ok(bytes)) = meta.as_ref().map(pickle_out::dumps) {
-            pipe.hset(keys::job(&id), "meta", bytes);
+            pipe.hset(K.job(&id), "meta", bytes);
         }
-        pipe.rpush(keys::queue(&origin), &id);
+        pipe.rpush(K.queue(&origin), &id);
         pipe.query_async::<()>(&mut *conn).await?;
         let _: () = conn.zrem(keys::RQ_SCHEDULER_JOBS, &id).await?;
         let next = match (interval, cron) {

@@ -7,11 +7,12 @@ use std::time::SystemTime;
 use redis::AsyncCommands;
 
 use super::Conn;
+use super::K;
 use super::catalog;
 use super::jobs::NewJob;
 use super::producers::new_job;
 use super::util::{Rng, ago, epoch_i, secs, ts};
-use crate::rq::keys::{self, Registry};
+use crate::rq::keys::Registry;
 
 /// `interval + 60` with the default interval of 1 s.
 const LOCK_TTL: i64 = 61;
@@ -94,9 +95,13 @@ impl Schedules {
             job.status = "canceled";
             job.enqueue(&mut pipe);
             // `Job.cancel()`: status, LREM from the queue, ZADD the cancel time.
-            pipe.lrem(keys::queue(queue), 1, &job.id);
+            pipe.lrem(K.queue(queue), 1, &job.id);
             let canceled = ago(now, rng.float(30.0, 500.0));
-            pipe.zadd(Registry::Canceled.key(queue), &job.id, epoch_i(canceled));
+            pipe.zadd(
+                K.registry(Registry::Canceled, queue),
+                &job.id,
+                epoch_i(canceled),
+            );
         }
         pipe.query_async::<()>(&mut *conn).await?;
         self.tick(conn).await
@@ -106,11 +111,11 @@ impl Schedules {
     pub async fn tick(&mut self, conn: &mut Conn) -> redis::RedisResult<()> {
         let now = SystemTime::now();
         for p in &self.procs {
-            let key = keys::scheduler(&p.name);
+            let key = K.scheduler(&p.name);
             let mut pipe = redis::pipe();
             for q in p.locks {
                 pipe.cmd("SET")
-                    .arg(keys::scheduler_lock(q))
+                    .arg(K.scheduler_lock(q))
                     .arg(&p.name)
                     .arg("EX")
                     .arg(LOCK_TTL)
@@ -144,7 +149,7 @@ impl Schedules {
 /// `ZRANGEBYSCORE rq:scheduled:<q> 0 <now>`, then per job one MULTI: status queued,
 /// `enqueued_at`, RPUSH, ZREM. A job whose hash is gone is dropped without a word.
 async fn promote_due(conn: &mut Conn, queue: &str, now: SystemTime) -> redis::RedisResult<()> {
-    let registry = Registry::Scheduled.key(queue);
+    let registry = K.registry(Registry::Scheduled, queue);
     let due: Vec<String> = redis::cmd("ZRANGEBYSCORE")
         .arg(&registry)
         .arg(0)
@@ -155,17 +160,17 @@ async fn promote_due(conn: &mut Conn, queue: &str, now: SystemTime) -> redis::Re
         .query_async(&mut *conn)
         .await?;
     for id in due {
-        let exists: bool = conn.exists(keys::job(&id)).await?;
+        let exists: bool = conn.exists(K.job(&id)).await?;
         let mut pipe = redis::pipe();
         pipe.atomic();
         if exists {
             pipe.cmd("HSET")
-                .arg(keys::job(&id))
+                .arg(K.job(&id))
                 .arg("status")
                 .arg("queued")
                 .arg("enqueued_at")
                 .arg(ts(now));
-            pipe.rpush(keys::queue(queue), &id);
+            pipe.rpush(K.queue(queue), &id);
         }
         pipe.zrem(&registry, &id);
         pipe.query_async::<()>(&mut *conn).await?;

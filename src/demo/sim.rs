@@ -6,6 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 use redis::AsyncCommands;
 
 use super::Conn;
+use super::K;
 use super::catalog::QUEUES;
 use super::commands::Command;
 use super::cron::Cron;
@@ -17,7 +18,7 @@ use super::rq_scheduler;
 use super::schedules::Schedules;
 use super::util::{Rng, epoch_i};
 use super::workers::Worker;
-use crate::rq::keys::{self, Registry};
+use crate::rq::keys::Registry;
 
 /// The failed registry of a queue is trimmed to this many jobs (oldest deleted first).
 const FAILED_CAP: i64 = 2000;
@@ -98,7 +99,7 @@ impl Sim {
                 note(&mut err, outcome::command(w, conn, &payload).await);
             }
         }
-        let suspended: bool = match conn.exists(keys::SUSPENDED).await {
+        let suspended: bool = match conn.exists(K.suspended()).await {
             Ok(s) => s,
             Err(e) => return Err(e),
         };
@@ -132,9 +133,10 @@ impl Sim {
 async fn housekeeping(conn: &mut Conn) -> redis::RedisResult<()> {
     let now = epoch_i(SystemTime::now());
     for q in QUEUES {
-        let failed = Registry::Failed.key(q);
+        let failed = K.registry(Registry::Failed, q);
         let mut pipe = redis::pipe();
-        pipe.zrembyscore(Registry::Finished.key(q), 0, now).ignore();
+        pipe.zrembyscore(K.registry(Registry::Finished, q), 0, now)
+            .ignore();
         pipe.zrembyscore(&failed, 0, now).ignore();
         pipe.zcard(&failed);
         let (count,): (i64,) = pipe.query_async(&mut *conn).await?;
@@ -146,10 +148,10 @@ async fn housekeeping(conn: &mut Conn) -> redis::RedisResult<()> {
         let mut pipe = redis::pipe();
         for id in &ids {
             pipe.del(&[
-                keys::job(id),
-                keys::results(id),
-                keys::dependents(id),
-                keys::dependencies(id),
+                K.job(id),
+                K.results(id),
+                K.dependents(id),
+                K.dependencies(id),
             ])
             .ignore();
             pipe.zrem(&failed, id).ignore();

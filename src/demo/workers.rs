@@ -8,10 +8,11 @@ use std::time::SystemTime;
 use redis::AsyncCommands;
 
 use super::Conn;
+use super::K;
 use super::catalog;
 use super::util::{Rng, epoch_f, epoch_i, py_float, secs, ts};
 use crate::rq::decode;
-use crate::rq::keys::{self, Registry};
+use crate::rq::keys::Registry;
 
 pub const RQ_VERSION: &str = "2.12.0";
 pub const PYTHON_VERSION: &str = "3.11.9 (main, Aug 13 2024, 02:18:20) [GCC 12.2.0]";
@@ -132,7 +133,7 @@ impl Worker {
         if self.shutdown {
             return self.death(conn, rng).await;
         }
-        let key = keys::worker(self.name);
+        let key = K.worker(self.name);
         if suspended {
             if self.state != "suspended" {
                 self.state = "suspended";
@@ -168,14 +169,14 @@ impl Worker {
         for q in self.queues {
             let id: Option<String> = if single {
                 redis::cmd("LMOVE")
-                    .arg(keys::queue(q))
-                    .arg(keys::intermediate(q))
+                    .arg(K.queue(q))
+                    .arg(K.intermediate(q))
                     .arg("LEFT")
                     .arg("RIGHT")
                     .query_async(conn)
                     .await?
             } else {
-                conn.lpop(keys::queue(q), None).await?
+                conn.lpop(K.queue(q), None).await?
             };
             if let Some(id) = id {
                 popped = Some((q.to_string(), id));
@@ -185,7 +186,7 @@ impl Worker {
         let Some((queue, id)) = popped else {
             return Ok(());
         };
-        let raw: HashMap<String, Vec<u8>> = conn.hgetall(keys::job(&id)).await?;
+        let raw: HashMap<String, Vec<u8>> = conn.hgetall(K.job(&id)).await?;
         let hash: HashMap<String, String> = raw
             .into_iter()
             .filter(|(k, _)| k != "data" && k != "meta")
@@ -194,7 +195,7 @@ impl Worker {
         if hash.is_empty() {
             // A dangling id (deleted or expired job): RQ skips it silently.
             if single {
-                let _: () = conn.lrem(keys::intermediate(&queue), 1, &id).await?;
+                let _: () = conn.lrem(K.intermediate(&queue), 1, &id).await?;
             }
             return Ok(());
         }
@@ -239,8 +240,8 @@ impl Worker {
     ) -> redis::RedisResult<()> {
         let now = job.started;
         let stamp = ts(now);
-        let (wkey, jkey) = (keys::worker(self.name), keys::job(&job.id));
-        let exec_key = keys::execution(&job.id, &job.exec);
+        let (wkey, jkey) = (K.worker(self.name), K.job(&job.id));
+        let exec_key = K.execution(&job.id, &job.exec);
         let mut pipe = redis::pipe();
         pipe.atomic()
             .cmd("HSET")
@@ -255,13 +256,13 @@ impl Worker {
             .arg(self.name);
         pipe.expire(&exec_key, BUSY_TTL);
         pipe.zadd(
-            keys::executions(&job.id),
+            K.executions(&job.id),
             &job.exec,
             epoch_i(now) + BUSY_TTL + 60,
         );
-        pipe.expire(keys::executions(&job.id), BUSY_TTL + 60);
+        pipe.expire(K.executions(&job.id), BUSY_TTL + 60);
         pipe.zadd(
-            Registry::Started.key(&job.queue),
+            K.registry(Registry::Started, &job.queue),
             format!("{}:{}", job.id, job.exec),
             epoch_i(now) + BUSY_TTL,
         );
@@ -285,7 +286,7 @@ impl Worker {
             .arg("worker_name")
             .arg(self.name);
         if single {
-            pipe.lrem(keys::intermediate(&job.queue), 1, &job.id);
+            pipe.lrem(K.intermediate(&job.queue), 1, &job.id);
         }
         pipe.persist(&jkey);
         pipe.query_async::<()>(conn).await
@@ -299,8 +300,8 @@ impl Worker {
         now: SystemTime,
     ) -> redis::RedisResult<()> {
         let stamp = ts(now);
-        let wkey = keys::worker(self.name);
-        let exec_key = keys::execution(&job.id, &job.exec);
+        let wkey = K.worker(self.name);
+        let exec_key = K.execution(&job.id, &job.exec);
         let working = now
             .duration_since(job.started)
             .map_or(0.0, |d| d.as_secs_f64());
@@ -312,17 +313,17 @@ impl Worker {
             .hset(&exec_key, "last_heartbeat", epoch_f(now))
             .expire(&exec_key, BUSY_TTL);
         pipe.cmd("ZADD")
-            .arg(Registry::Started.key(&job.queue))
+            .arg(K.registry(Registry::Started, &job.queue))
             .arg("XX")
             .arg(epoch_i(now) + BUSY_TTL)
             .arg(format!("{}:{}", job.id, job.exec));
         pipe.zadd(
-            keys::executions(&job.id),
+            K.executions(&job.id),
             &job.exec,
             epoch_i(now) + BUSY_TTL + 60,
         )
-        .expire(keys::executions(&job.id), BUSY_TTL + 60)
-        .hset(keys::job(&job.id), "last_heartbeat", &stamp);
+        .expire(K.executions(&job.id), BUSY_TTL + 60)
+        .hset(K.job(&job.id), "last_heartbeat", &stamp);
         pipe.query_async::<()>(conn).await?;
         if let Some(j) = self.job.as_mut() {
             j.next_beat = now + secs(BEAT_EVERY);
@@ -333,7 +334,7 @@ impl Worker {
 
     /// After a job: heartbeat and go idle (the top of RQ's work loop).
     pub fn idle_after_job(&mut self, pipe: &mut redis::Pipeline, now: SystemTime) {
-        let key = keys::worker(self.name);
+        let key = K.worker(self.name);
         pipe.hdel(&key, "current_job")
             .hset(&key, "last_heartbeat", ts(now))
             .hset(&key, "state", "idle")

@@ -16,6 +16,8 @@ pub struct ConnectOptions {
     pub url: String,
     pub connect_timeout: Duration,
     pub response_timeout: Duration,
+    /// RQ's key names (`rq`, or RQ 3.0's `RQ_KEY_PREFIX`).
+    pub keys: super::keys::Keys,
 }
 
 impl ConnectOptions {
@@ -27,6 +29,7 @@ impl ConnectOptions {
             url: url.into(),
             connect_timeout: Duration::from_secs(5),
             response_timeout: Duration::from_secs(10),
+            keys: super::keys::Keys::default(),
         }
     }
 }
@@ -39,6 +42,7 @@ pub struct RqClient {
     client: redis::Client,
     url: String,
     db: i64,
+    pub(crate) keys: super::keys::Keys,
     /// Host, port and whether TLS was asked for, to explain a first failure.
     peer: Option<(String, u16, bool)>,
     /// Set once the server has answered: after that, a failure is not about who it is.
@@ -120,9 +124,16 @@ impl RqClient {
             client,
             url: shown,
             db,
+            keys: opts.keys.clone(),
             peer,
             answered: std::sync::Arc::default(),
         })
+    }
+
+    /// RQ's key names on this server.
+    #[must_use]
+    pub fn keys(&self) -> &super::keys::Keys {
+        &self.keys
     }
 
     /// The URL with any password replaced by `***`.

@@ -10,6 +10,7 @@ use redis::{Script, Value};
 use super::client::RqClient;
 use super::decode;
 use super::error::{Error, Result};
+use super::keys::Keys;
 use super::keys::{self, Registry};
 use super::model::{Job, JobPage, JobQuery, JobSource, JobStatus, JobSummary};
 use super::reply::{self, Replies};
@@ -119,7 +120,7 @@ impl RqClient {
         let mut pipe = redis::pipe();
         match query.source {
             JobSource::Queue => {
-                let key = keys::queue(&query.queue);
+                let key = self.keys.queue(&query.queue);
                 pipe.cmd("LLEN").arg(&key);
                 if query.newest_first {
                     // Newest = tail of the list; negative indexes count from the end.
@@ -129,7 +130,7 @@ impl RqClient {
                 }
             }
             JobSource::Registry(reg) => {
-                let key = reg.key(&query.queue);
+                let key = self.keys.registry(reg, &query.queue);
                 pipe.cmd("ZCARD").arg(&key);
                 let cmd = if query.newest_first {
                     "ZREVRANGE"
@@ -228,10 +229,11 @@ impl RqClient {
             .chunks(ROWS_PER_CALL)
             .zip(known.chunks(ROWS_PER_CALL))
             .collect();
+        let keys = self.keys.clone();
         let calls = |eval: bool| {
             let mut pipe = redis::pipe();
             for (chunk, heads) in &chunks {
-                pipe.add_command(rows_call(chunk, heads, with_results, eval));
+                pipe.add_command(rows_call(&keys, chunk, heads, with_results, eval));
             }
             pipe
         };
@@ -261,7 +263,13 @@ impl RqClient {
                 reply = self
                     .cmd(
                         "read job rows",
-                        rows_call(&chunk[done..], &heads[done..], with_results, false),
+                        rows_call(
+                            &self.keys,
+                            &chunk[done..],
+                            &heads[done..],
+                            with_results,
+                            false,
+                        ),
                     )
                     .await?;
             }
@@ -293,15 +301,15 @@ impl RqClient {
             let mut pipe = redis::pipe();
             for id in chunk {
                 let mut cmd = redis::cmd("HMGET");
-                cmd.arg(keys::job(id));
+                cmd.arg(self.keys.job(id));
                 for f in SHORT_FIELDS.iter().chain(&LONG_FIELDS) {
                     cmd.arg(*f);
                 }
                 pipe.add_command(cmd);
-                pipe.cmd("EXISTS").arg(keys::job(id));
+                pipe.cmd("EXISTS").arg(self.keys.job(id));
                 if with_results {
                     pipe.cmd("XREVRANGE")
-                        .arg(keys::results(id))
+                        .arg(self.keys.results(id))
                         .arg("+")
                         .arg("-")
                         .arg("COUNT")
@@ -322,23 +330,23 @@ impl RqClient {
     /// One job, whole, in one round trip. `NotFound` when its hash does not exist.
     pub async fn job(&mut self, id: &str) -> Result<Job> {
         let mut pipe = redis::pipe();
-        pipe.cmd("HGETALL").arg(keys::job(id));
+        pipe.cmd("HGETALL").arg(self.keys.job(id));
         pipe.cmd("XREVRANGE")
-            .arg(keys::results(id))
+            .arg(self.keys.results(id))
             .arg("+")
             .arg("-")
             .arg("COUNT")
             .arg(1);
         // A fan-out parent can have many dependents: read a bounded slice and the count.
         pipe.cmd("SSCAN")
-            .arg(keys::dependents(id))
+            .arg(self.keys.dependents(id))
             .arg(0)
             .arg("COUNT")
             .arg(MAX_DEPENDENTS);
-        pipe.cmd("SCARD").arg(keys::dependents(id));
-        pipe.cmd("SMEMBERS").arg(keys::dependencies(id));
+        pipe.cmd("SCARD").arg(self.keys.dependents(id));
+        pipe.cmd("SMEMBERS").arg(self.keys.dependencies(id));
         pipe.cmd("ZSCORE").arg(keys::RQ_SCHEDULER_JOBS).arg(id);
-        pipe.cmd("TTL").arg(keys::job(id));
+        pipe.cmd("TTL").arg(self.keys.job(id));
         let mut r = Replies::new(self.pipeline("read job", pipe).await?);
         let hash = r.next();
         if let Some(err) = reply::error(&hash) {
@@ -405,7 +413,13 @@ fn settle(head: &mut Vec<u8>, len: u64, known: Head) -> Head {
 
 /// One `job_rows.lua` call over `ids` (EVAL with the body when the server lost it), with
 /// the lengths of the heads already held (`heads`, one per id).
-fn rows_call(ids: &[&str], heads: &[Heads], with_results: bool, eval: bool) -> redis::Cmd {
+fn rows_call(
+    keys: &Keys,
+    ids: &[&str],
+    heads: &[Heads],
+    with_results: bool,
+    eval: bool,
+) -> redis::Cmd {
     let mut cmd = if eval {
         redis::cmd("EVAL").arg(JOB_ROWS_LUA).clone()
     } else {
@@ -413,7 +427,7 @@ fn rows_call(ids: &[&str], heads: &[Heads], with_results: bool, eval: bool) -> r
     };
     cmd.arg(ids.len() * 2);
     for id in ids {
-        cmd.arg(keys::job(id)).arg(keys::results(id));
+        cmd.arg(keys.job(id)).arg(keys.results(id));
     }
     cmd.arg(if with_results { "1" } else { "0" })
         .arg(SHORT_CAP)

@@ -167,6 +167,8 @@ pub struct QueueInfo {
     pub workers: u64,
     /// `enqueued_at` of the job at the head of the queue (the next to run).
     pub oldest_queued_at: Option<Timestamp>,
+    /// RQ 3.0: jobs whose dependencies are met, about to be enqueued (normally 0).
+    pub ready: u64,
     /// Entries whose expiry score has passed: RQ's next cleanup removes them (started ones
     /// become failed). Not part of the counts above, as RQ would not count them either.
     pub expired: u64,
@@ -184,6 +186,7 @@ impl QueueInfo {
             Registry::Failed => self.failed,
             Registry::Scheduled => self.scheduled,
             Registry::Canceled => self.canceled,
+            Registry::Ready => self.ready,
         }
     }
 }
@@ -206,7 +209,11 @@ pub struct WorkerInfo {
     pub state: String,
     pub liveness: Liveness,
     pub queues: Vec<String>,
+    /// The job it runs: RQ < 3 writes `current_job` in the worker hash; RQ 3.0 indexes its
+    /// executions in `<p>:worker:<name>:executions` (the first of them here).
     pub current_job: Option<String>,
+    /// Every job it runs (RQ 3.0 allows several executions per worker; one before).
+    pub current_jobs: Vec<String>,
     /// `started_at` of the current job.
     pub current_job_started_at: Option<Timestamp>,
     pub current_job_working_time: Option<f64>,

@@ -13,7 +13,7 @@ use redis::Value;
 use super::client::RqClient;
 use super::decode;
 use super::error::Result;
-use super::keys::{self, Registry};
+use super::keys::{Keys, Registry};
 use super::model::{KeyspaceEvents, Liveness, Overview, QueueInfo, ServerInfo, WorkerInfo};
 use super::reply::{self, Replies};
 
@@ -55,12 +55,12 @@ impl RqClient {
         let v = self
             .cmd(
                 "read queues",
-                redis::cmd("SMEMBERS").arg(keys::QUEUES).clone(),
+                redis::cmd("SMEMBERS").arg(self.keys.queues()).clone(),
             )
             .await?;
         Ok(reply::members(&v)
             .iter()
-            .filter_map(|k| keys::queue_name_from_key(k))
+            .filter_map(|k| self.keys.queue_name_from_key(k))
             .collect())
     }
 
@@ -69,35 +69,35 @@ impl RqClient {
     pub async fn queue_exists(&mut self, name: &str) -> Result<bool> {
         let mut pipe = redis::pipe();
         pipe.cmd("SISMEMBER")
-            .arg(keys::QUEUES)
-            .arg(keys::queue(name));
-        pipe.cmd("EXISTS").arg(keys::queue(name));
+            .arg(self.keys.queues())
+            .arg(self.keys.queue(name));
+        pipe.cmd("EXISTS").arg(self.keys.queue(name));
         let replies = self.pipeline("check queue", pipe).await?;
         Ok(replies.iter().any(|v| reply::int(v).unwrap_or(0) > 0))
     }
 
     async fn fetch_roots(&mut self) -> Result<Roots> {
         let mut pipe = redis::pipe();
-        pipe.cmd("SMEMBERS").arg(keys::QUEUES);
-        pipe.cmd("SMEMBERS").arg(keys::WORKERS);
-        pipe.cmd("EXISTS").arg(keys::SUSPENDED);
-        pipe.cmd("PTTL").arg(keys::SUSPENDED);
+        pipe.cmd("SMEMBERS").arg(self.keys.queues());
+        pipe.cmd("SMEMBERS").arg(self.keys.workers());
+        pipe.cmd("EXISTS").arg(self.keys.suspended());
+        pipe.cmd("PTTL").arg(self.keys.suspended());
         pipe.cmd("INFO").arg("server");
         pipe.cmd("CONFIG").arg("GET").arg("notify-keyspace-events");
         pipe.cmd("TIME");
         let mut r = Replies::new(self.pipeline("read queues and workers", pipe).await?);
         let mut problems = Vec::new();
-        let queue_keys = set_or_problem(r.next(), keys::QUEUES, &mut problems);
-        let worker_keys = set_or_problem(r.next(), keys::WORKERS, &mut problems);
+        let queue_keys = set_or_problem(r.next(), &self.keys.queues(), &mut problems);
+        let worker_keys = set_or_problem(r.next(), &self.keys.workers(), &mut problems);
         let mut queues: Vec<String> = queue_keys
             .iter()
-            .filter_map(|k| keys::queue_name_from_key(k))
+            .filter_map(|k| self.keys.queue_name_from_key(k))
             .collect();
         queues.sort();
         queues.dedup();
         let mut workers: Vec<String> = worker_keys
             .iter()
-            .filter_map(|k| keys::worker_name_from_key(k))
+            .filter_map(|k| self.keys.worker_name_from_key(k))
             .collect();
         workers.sort();
         workers.dedup();
@@ -135,12 +135,13 @@ impl RqClient {
             .map(|(qs, ws)| {
                 let mut pipe = redis::pipe();
                 for q in roots.queues.get(qs).unwrap_or_default() {
-                    read_queue(&mut pipe, q, roots.now);
+                    read_queue(&mut pipe, &client.keys, q, roots.now);
                 }
                 for w in roots.workers.get(ws).unwrap_or_default() {
-                    let key = keys::worker(w);
+                    let key = client.keys.worker(w);
                     pipe.cmd("HGETALL").arg(&key);
                     pipe.cmd("TTL").arg(&key);
+                    pipe.cmd("SMEMBERS").arg(client.keys.worker_executions(w));
                 }
                 let mut c = client.clone();
                 async move { c.pipeline("read queue counts", pipe).await }
@@ -151,14 +152,17 @@ impl RqClient {
         for (qs, ws) in trips {
             let mut r = Replies::new(replies.next().await.unwrap_or(Ok(Vec::new()))?);
             for name in roots.queues.get(qs).unwrap_or_default() {
-                queues.push(queue_from_replies(&mut r, name));
+                queues.push(queue_from_replies(&mut r, &self.keys, name));
             }
             for name in roots.workers.get(ws).unwrap_or_default() {
                 let fields = reply::pairs(&r.next());
                 let ttl = reply::int(&r.next());
+                let executions = reply::members(&r.next());
                 // A member whose key is gone is a stale registration: RQ does not count it.
                 if !fields.is_empty() {
-                    workers.push(worker_from_hash(name, &fields, ttl));
+                    let mut w = worker_from_hash(name, &fields, ttl);
+                    with_executions(&mut w, &executions);
+                    workers.push(w);
                 }
             }
         }
@@ -199,7 +203,7 @@ impl RqClient {
                 };
                 // Always one command per entry, so that replies stay aligned.
                 pipe.cmd("HGET")
-                    .arg(keys::job(id.map_or("", String::as_str)))
+                    .arg(self.keys.job(id.map_or("", String::as_str)))
                     .arg(field);
             }
             let mut r = Replies::new(self.pipeline("read job times", pipe).await?);
@@ -264,7 +268,8 @@ fn listener_counts(queues: &[String], workers: &[WorkerInfo]) -> Vec<u64> {
 
 /// The members of a set RQ keeps (`rq:queues`, `rq:workers`); any other reply (the key
 /// holds another type, the user may not read it) is a problem to report, never "empty".
-fn set_or_problem(v: Value, key: &str, problems: &mut Vec<String>) -> Vec<Vec<u8>> {
+fn set_or_problem(v: Value, key: &[u8], problems: &mut Vec<String>) -> Vec<Vec<u8>> {
+    let key = super::keys::name_from_bytes(key);
     match reply::error(&v) {
         Some(err) if err.to_ascii_uppercase().contains("WRONGTYPE") => {
             problems.push(format!(
@@ -285,9 +290,29 @@ fn set_or_problem(v: Value, key: &str, problems: &mut Vec<String>) -> Vec<Vec<u8
 /// ~9,000 queues, or a few hundred queues and ~2,000 workers, are still read in one.
 const COMMANDS_PER_TRIP: usize = 100_000;
 
-/// A worker's share of `COMMANDS_PER_TRIP`: HGETALL and TTL, plus the ~32 values of the
-/// HGETALL reply, which weigh like commands.
-const WORKER_COST: usize = 34;
+/// A worker's share of `COMMANDS_PER_TRIP`: HGETALL, TTL and SMEMBERS of its executions,
+/// plus the ~32 values of the HGETALL reply, which weigh like commands.
+const WORKER_COST: usize = 35;
+
+/// RQ 3.0 keeps no `current_job` in the worker hash: its running executions are members
+/// `<job id>:<execution id>` of `<p>:worker:<name>:executions`. Read without RQ's side
+/// effect (`get_current_executions` drops members whose execution expired; a read must not).
+fn with_executions(w: &mut WorkerInfo, members: &[Vec<u8>]) {
+    let mut ids: Vec<String> = members
+        .iter()
+        .map(|m| super::keys::name_from_bytes(m))
+        .map(|m| decode::wip_member(&m).0.to_string())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    if w.current_job.is_none() {
+        w.current_job = ids.first().cloned();
+    }
+    if ids.is_empty() {
+        ids.extend(w.current_job.clone());
+    }
+    w.current_jobs = ids;
+}
 
 /// Commands `read_queue` sends per queue.
 fn queue_cost() -> usize {
@@ -322,12 +347,12 @@ fn plan_trips(queues: usize, workers: usize, budget: usize) -> Vec<(Range<usize>
 }
 
 /// Queues one queue's counts (`queue_cost()` commands).
-fn read_queue(pipe: &mut redis::Pipeline, q: &str, now: f64) {
-    let key = keys::queue(q);
+fn read_queue(pipe: &mut redis::Pipeline, keys: &Keys, q: &str, now: f64) {
+    let key = keys.queue(q);
     pipe.cmd("LLEN").arg(&key);
     pipe.cmd("LINDEX").arg(&key).arg(0);
     for reg in Registry::ALL {
-        let key = reg.key(q);
+        let key = keys.registry(reg, q);
         pipe.cmd("ZCARD").arg(&key);
         if reg.expires_by_score() {
             pipe.cmd("ZCOUNT").arg(&key).arg(0).arg(now);
@@ -336,10 +361,10 @@ fn read_queue(pipe: &mut redis::Pipeline, q: &str, now: f64) {
 }
 
 /// The replies of `read_queue`, in the same order: the queue and its head job's id.
-fn queue_from_replies(r: &mut Replies, name: &str) -> (QueueInfo, Option<String>) {
+fn queue_from_replies(r: &mut Replies, keys: &Keys, name: &str) -> (QueueInfo, Option<String>) {
     let mut problems = Vec::new();
     let llen = r.next();
-    let queued = count_or_note(&llen, || keys::queue(name), &mut problems);
+    let queued = count_or_note(&llen, || keys.queue(name), &mut problems);
     let head = reply::text(&r.next());
     let mut q = QueueInfo {
         name: name.to_string(),
@@ -350,13 +375,14 @@ fn queue_from_replies(r: &mut Replies, name: &str) -> (QueueInfo, Option<String>
         failed: 0,
         scheduled: 0,
         canceled: 0,
+        ready: 0,
         workers: 0,
         oldest_queued_at: None,
         expired: 0,
         problem: None,
     };
     for reg in Registry::ALL {
-        let total = count_or_note(&r.next(), || reg.key(name), &mut problems);
+        let total = count_or_note(&r.next(), || keys.registry(reg, name), &mut problems);
         let expired = if reg.expires_by_score() {
             count(&r.next())
         } else {
@@ -379,6 +405,7 @@ fn registry_slot(q: &mut QueueInfo, reg: Registry) -> &mut u64 {
         Registry::Failed => &mut q.failed,
         Registry::Scheduled => &mut q.scheduled,
         Registry::Canceled => &mut q.canceled,
+        Registry::Ready => &mut q.ready,
     }
 }
 
@@ -431,6 +458,7 @@ pub(crate) fn worker_from_hash(
             })
             .unwrap_or_default(),
         current_job: get("current_job"),
+        current_jobs: Vec::new(),
         current_job_started_at: None,
         current_job_working_time: get("current_job_working_time").and_then(|v| v.parse().ok()),
         hostname: get("hostname"),

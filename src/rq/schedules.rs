@@ -18,18 +18,21 @@ impl RqClient {
         let last = i64::try_from(limit).unwrap_or(i64::MAX) - 1;
 
         let mut pipe = redis::pipe();
-        pipe.cmd("SMEMBERS").arg(keys::QUEUES);
+        pipe.cmd("SMEMBERS").arg(self.keys.queues());
         pipe.cmd("ZCARD").arg(keys::RQ_SCHEDULER_JOBS);
         pipe.cmd("ZRANGE")
             .arg(keys::RQ_SCHEDULER_JOBS)
             .arg(0)
             .arg(last)
             .arg("WITHSCORES");
-        pipe.cmd("ZRANGE").arg(keys::CRON_SCHEDULERS).arg(0).arg(-1);
+        pipe.cmd("ZRANGE")
+            .arg(self.keys.cron_schedulers())
+            .arg(0)
+            .arg(-1);
         let mut r = Replies::new(self.pipeline("read schedules", pipe).await?);
         let mut queues: Vec<String> = reply::members(&r.next())
             .iter()
-            .filter_map(|k| keys::queue_name_from_key(k))
+            .filter_map(|k| self.keys.queue_name_from_key(k))
             .collect();
         queues.sort();
         let rqs_total = reply::int(&r.next()).unwrap_or(0);
@@ -42,7 +45,7 @@ impl RqClient {
 
         let mut pipe = redis::pipe();
         for q in &queues {
-            let key = Registry::Scheduled.key(q);
+            let key = self.keys.registry(Registry::Scheduled, q);
             pipe.cmd("ZCARD").arg(&key);
             pipe.cmd("ZRANGE")
                 .arg(&key)
@@ -52,7 +55,7 @@ impl RqClient {
         }
         for name in &cron_schedulers {
             pipe.cmd("HGET")
-                .arg(keys::cron_scheduler(name))
+                .arg(self.keys.cron_scheduler(name))
                 .arg("cron_jobs");
         }
         let mut r = Replies::new(self.pipeline("read schedules", pipe).await?);
@@ -93,13 +96,13 @@ impl RqClient {
             let mut pipe = redis::pipe();
             for (_, id, _, _) in &pending {
                 pipe.cmd("HMGET")
-                    .arg(keys::job(id))
+                    .arg(self.keys.job(id))
                     .arg("status")
                     .arg("description")
                     .arg("origin")
                     .arg("meta");
-                pipe.cmd("EXISTS").arg(keys::job(id));
-                pipe.cmd("HSTRLEN").arg(keys::job(id)).arg("data");
+                pipe.cmd("EXISTS").arg(self.keys.job(id));
+                pipe.cmd("HSTRLEN").arg(self.keys.job(id)).arg("data");
             }
             let mut r = Replies::new(self.pipeline("read scheduled jobs", pipe).await?);
             let mut read = Vec::with_capacity(pending.len());
@@ -115,7 +118,7 @@ impl RqClient {
             let small = |len: i64| (1..=MAX_DATA_READ).contains(&len);
             for (_, id, _, _, _, _, len) in &read {
                 if small(*len) {
-                    pipe.cmd("HGET").arg(keys::job(id)).arg("data");
+                    pipe.cmd("HGET").arg(self.keys.job(id)).arg("data");
                 }
             }
             let mut data = Replies::new(self.pipeline("read scheduled jobs", pipe).await?);

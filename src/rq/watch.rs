@@ -5,6 +5,7 @@ use futures_util::{Stream, StreamExt};
 
 use super::client::RqClient;
 use super::error::{Error, Result};
+use super::keys::Keys;
 use super::reply;
 
 /// What a changed key makes stale.
@@ -49,25 +50,33 @@ impl Dirty {
     }
 }
 
-/// The keyspace channel pattern for RQ's keys in `db`.
+/// The keyspace channel pattern for RQ's keys in `db` (the prefix holds no glob
+/// characters: `Keys::new` allows none).
 #[must_use]
-pub fn pattern(db: i64) -> String {
-    format!("__keyspace@{db}__:rq:*")
+pub fn pattern(db: i64, keys: &Keys) -> String {
+    format!("__keyspace@{db}__:{}*", keys.with_colon())
 }
 
-/// Classifies a keyspace channel name (`__keyspace@0__:rq:queue:default`).
+/// Classifies a keyspace channel name (`__keyspace@0__:rq:queue:default`) of RQ's keys.
 #[must_use]
-pub fn classify(channel: &str) -> Dirty {
+pub fn classify(channel: &str, keys: &Keys) -> Dirty {
     let Some(key) = channel.split_once("__:").map(|(_, k)| k) else {
         return Dirty::default();
     };
-    let Some(rest) = key.strip_prefix("rq:") else {
+    if key.starts_with(super::keys::RQ_SCHEDULER_JOBS) {
+        return Dirty {
+            schedules: true,
+            ..Dirty::default()
+        };
+    }
+    let Some(rest) = key.strip_prefix(keys.with_colon()) else {
         return Dirty::default();
     };
     let (head, tail) = rest.split_once(':').unwrap_or((rest, ""));
     let mut d = Dirty::default();
     match head {
-        "queue" | "queues" | "wip" | "finished" | "failed" | "deferred" | "canceled" => {
+        "queue" | "queues" | "wip" | "finished" | "failed" | "deferred" | "canceled" | "ready"
+        | "rl" | "rl-keys" => {
             d.overview = true;
             d.jobs = true;
         }
@@ -106,9 +115,20 @@ impl RqClient {
             .await
             .map_err(|e| Error::redis("subscribe", &e))?;
         pubsub
-            .psubscribe(pattern(self.db()))
+            .psubscribe(pattern(self.db(), &self.keys))
             .await
             .map_err(|e| Error::redis("subscribe", &e))?;
+        if !super::keys::RQ_SCHEDULER_JOBS.starts_with(self.keys.with_colon()) {
+            // rq-scheduler keeps `rq:` under any other prefix.
+            pubsub
+                .psubscribe(format!(
+                    "__keyspace@{}__:{}",
+                    self.db(),
+                    super::keys::RQ_SCHEDULER_JOBS
+                ))
+                .await
+                .map_err(|e| Error::redis("subscribe", &e))?;
+        }
         Ok(pubsub
             .into_on_message()
             .map(|m| m.get_channel_name().to_string()))
@@ -158,7 +178,8 @@ mod tests {
 
     #[test]
     fn channels_mark_what_they_touch() {
-        let c = |k: &str| classify(&format!("__keyspace@0__:{k}"));
+        let keys = Keys::default();
+        let c = |k: &str| classify(&format!("__keyspace@0__:{k}"), &keys);
         assert!(c("rq:queue:default").overview && c("rq:queue:default").jobs);
         assert!(!c("rq:worker:w1").jobs && c("rq:worker:w1").overview);
         assert_eq!(c("rq:job:abc").job.as_deref(), Some("abc"));
@@ -168,7 +189,24 @@ mod tests {
         assert!(c("rq:scheduler:scheduled_jobs").schedules);
         assert!(c("rq:cron_scheduler:h:1:abc").schedules);
         assert!(c("other:key").is_clean());
-        assert!(classify("garbage").is_clean());
+        assert!(classify("garbage", &keys).is_clean());
+        assert!(c("rq:ready:q").jobs && c("rq:rl:stripe:rate_limited").overview);
+    }
+
+    #[test]
+    fn a_custom_prefix_is_followed() {
+        let keys = Keys::new("myapp").unwrap();
+        let c = |k: &str| classify(&format!("__keyspace@0__:{k}"), &keys);
+        assert!(c("myapp:queue:default").overview);
+        assert!(
+            c("rq:queue:default").is_clean(),
+            "another deployment's keys"
+        );
+        assert!(
+            c("rq:scheduler:scheduled_jobs").schedules,
+            "rq-scheduler keeps rq:"
+        );
+        assert_eq!(pattern(2, &keys), "__keyspace@2__:myapp:*");
     }
 
     #[test]

@@ -244,6 +244,7 @@ mod tests {
             failed: 0,
             scheduled: 0,
             canceled: 0,
+            ready: 0,
             workers: 0,
             oldest_queued_at: None,
             expired: 0,

@@ -143,7 +143,7 @@ pub async fn run(
                 }
             }
             ev = next_event(&mut st.events) => match ev {
-                Some(channel) => st.mark(classify(&channel)),
+                Some(channel) => st.mark(classify(&channel, client.keys())),
                 None => {
                     // The subscription connection ended: often the server went away. Read
                     // at once (that read reports the loss, or finds the server fine), then

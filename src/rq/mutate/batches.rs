@@ -6,7 +6,6 @@ use redis::{Cmd, Script};
 
 use super::super::client::RqClient;
 use super::super::error::Error;
-use super::super::keys;
 use super::super::reply;
 use super::scripts::{Outcome, UNKNOWN};
 use super::{BATCH, BATCHES_PER_TRIP};
@@ -44,13 +43,14 @@ impl RqClient {
             out.error = Some(Error::redis("load script", &e));
             return out;
         }
+        let prefix = self.keys.with_colon().to_string();
         let invocation = |batch: &[T]| {
             let mut cmd = redis::cmd("EVALSHA");
             cmd.arg(script.get_hash()).arg(keys.len());
             for k in keys {
                 cmd.arg(k.as_slice());
             }
-            cmd.arg(keys::PREFIX);
+            cmd.arg(prefix.as_str());
             for a in args {
                 cmd.arg(a.as_ref());
             }

@@ -40,7 +40,7 @@ impl RqClient {
         registry: Registry,
         queue: &str,
     ) -> Result<Vec<Member>> {
-        let key = registry.key(queue);
+        let key = self.keys.registry(registry, queue);
         let mut seen: HashMap<Vec<u8>, f64> = HashMap::new();
         let mut cursor = b"0".to_vec();
         loop {
@@ -98,7 +98,7 @@ impl RqClient {
         expired_by: Option<f64>,
         report: &mut Report,
     ) -> Result<()> {
-        let key = registry.key(queue);
+        let key = self.keys.registry(registry, queue);
         let mut start = 0_i64;
         loop {
             let page = self
@@ -148,7 +148,7 @@ impl RqClient {
         for chunk in ids.chunks(SNAPSHOT_PAGE as usize) {
             let mut pipe = redis::pipe();
             for id in chunk {
-                pipe.cmd("EXISTS").arg(super::super::keys::job(id));
+                pipe.cmd("EXISTS").arg(self.keys.job(id));
             }
             let replies = self.pipeline("check jobs", pipe).await?;
             out.extend(replies.iter().map(|v| reply::int(v).unwrap_or(0) > 0));

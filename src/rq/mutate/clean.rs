@@ -80,7 +80,7 @@ impl RqClient {
     async fn clean_queue(&mut self, queue: &str, dry_run: bool) -> Result<CleanReport> {
         let (stamp, now) = now_stamps();
         let mut rep = CleanReport::empty(queue, dry_run);
-        let lock = keys::clean_registries_lock(queue);
+        let lock = self.keys.clean_registries_lock(queue);
         if !dry_run {
             let got = self
                 .cmd(
@@ -120,8 +120,8 @@ impl RqClient {
         stamp: &str,
         rep: &mut CleanReport,
     ) -> Result<()> {
-        let finished = Registry::Finished.key(queue);
-        let failed = Registry::Failed.key(queue);
+        let finished = self.keys.registry(Registry::Finished, queue);
+        let failed = self.keys.registry(Registry::Failed, queue);
         let verb = if rep.dry_run {
             "ZCOUNT"
         } else {
@@ -129,13 +129,13 @@ impl RqClient {
         };
         let mut pipe = redis::pipe();
         pipe.cmd(verb).arg(&finished).arg(0).arg(now);
-        pipe.cmd("SMEMBERS").arg(keys::queue_workers(queue));
+        pipe.cmd("SMEMBERS").arg(self.keys.queue_workers(queue));
         let mut r = Replies::new(self.pipeline("clean registries", pipe).await?);
         rep.finished_expired = count(&r.next());
         let worker_keys = reply::members(&r.next());
 
         // Abandoned started jobs (their wip score is an expiry that has passed).
-        let wip = Registry::Started.key(queue);
+        let wip = self.keys.registry(Registry::Started, queue);
         let expired = self
             .cmd(
                 "read started registry",
@@ -206,9 +206,9 @@ impl RqClient {
                 let mut pipe = redis::pipe();
                 for k in stale {
                     pipe.cmd("SREM")
-                        .arg(keys::queue_workers(queue))
+                        .arg(self.keys.queue_workers(queue))
                         .arg(k.as_slice());
-                    pipe.cmd("SREM").arg(keys::WORKERS).arg(k.as_slice());
+                    pipe.cmd("SREM").arg(self.keys.workers()).arg(k.as_slice());
                 }
                 self.pipeline("remove stale workers", pipe).await?;
             }

@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use super::super::client::RqClient;
 use super::super::error::Result;
-use super::super::keys;
 use super::super::model::JobStatus;
 use super::super::reply::{self, Replies};
 use super::Report;
@@ -48,8 +47,8 @@ impl RqClient {
         report.sample_from(names.iter().map(String::as_str));
         let mut pipe = redis::pipe();
         for n in names {
-            pipe.cmd("HGET").arg(keys::worker(n)).arg("death");
-            pipe.cmd("EXISTS").arg(keys::worker(n));
+            pipe.cmd("HGET").arg(self.keys.worker(n)).arg("death");
+            pipe.cmd("EXISTS").arg(self.keys.worker(n));
         }
         let mut r = Replies::new(self.pipeline("read workers", pipe).await?);
         let mut live = Vec::new();
@@ -73,7 +72,7 @@ impl RqClient {
                 .cmd(
                     "publish",
                     redis::cmd("PUBLISH")
-                        .arg(keys::pubsub(n))
+                        .arg(self.keys.pubsub(n))
                         .arg(command.payload())
                         .clone(),
                 )
@@ -98,7 +97,7 @@ impl RqClient {
             .cmd(
                 "read job",
                 redis::cmd("HMGET")
-                    .arg(keys::job(id))
+                    .arg(self.keys.job(id))
                     .arg("status")
                     .arg("worker_name")
                     .clone(),
@@ -121,7 +120,7 @@ impl RqClient {
             .cmd(
                 "read worker",
                 redis::cmd("HGET")
-                    .arg(keys::worker(&worker))
+                    .arg(self.keys.worker(&worker))
                     .arg("current_job")
                     .clone(),
             )
@@ -143,7 +142,7 @@ impl RqClient {
             .cmd(
                 "publish",
                 redis::cmd("PUBLISH")
-                    .arg(keys::pubsub(&worker))
+                    .arg(self.keys.pubsub(&worker))
                     .arg(payload)
                     .clone(),
             )
@@ -162,7 +161,7 @@ impl RqClient {
     /// `rq suspend`: workers stop taking new jobs (an idle worker runs one more first).
     pub async fn suspend(&mut self, duration: Option<Duration>) -> Result<()> {
         let mut cmd = redis::cmd("SET");
-        cmd.arg(keys::SUSPENDED).arg(1);
+        cmd.arg(self.keys.suspended()).arg(1);
         if let Some(d) = duration {
             // PX keeps the duration to the millisecond, as the caller asked (EX would round).
             cmd.arg("PX")
@@ -174,7 +173,10 @@ impl RqClient {
     /// `rq resume`.
     pub async fn resume(&mut self) -> Result<bool> {
         let v = self
-            .cmd("resume", redis::cmd("DEL").arg(keys::SUSPENDED).clone())
+            .cmd(
+                "resume",
+                redis::cmd("DEL").arg(self.keys.suspended()).clone(),
+            )
             .await?;
         Ok(reply::int(&v).unwrap_or(0) > 0)
     }

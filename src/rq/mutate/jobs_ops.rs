@@ -35,10 +35,10 @@ impl RqClient {
         let mut pipe = redis::pipe();
         for id in ids {
             pipe.cmd("HMGET")
-                .arg(keys::job(id))
+                .arg(self.keys.job(id))
                 .arg("status")
                 .arg("origin");
-            pipe.cmd("EXISTS").arg(keys::job(id));
+            pipe.cmd("EXISTS").arg(self.keys.job(id));
             pipe.cmd("ZSCORE").arg(keys::RQ_SCHEDULER_JOBS).arg(id);
         }
         let mut r = Replies::new(self.pipeline("read jobs", pipe).await?);
@@ -82,7 +82,9 @@ impl RqClient {
         }
         let mut pipe = redis::pipe();
         for &i in &scheduled {
-            pipe.cmd("HGET").arg(keys::job(&probes[i].id)).arg("meta");
+            pipe.cmd("HGET")
+                .arg(self.keys.job(&probes[i].id))
+                .arg("meta");
         }
         let metas = self.pipeline("read rq-scheduler meta", pipe).await?;
         for (&i, meta) in scheduled.iter().zip(metas) {
@@ -96,7 +98,7 @@ impl RqClient {
         let mut pipe = redis::pipe();
         for p in probes.iter() {
             pipe.cmd("ZSCORE")
-                .arg(Registry::Scheduled.key(&p.origin))
+                .arg(self.keys.registry(Registry::Scheduled, &p.origin))
                 .arg(&p.id);
         }
         let replies = self.pipeline("read schedules", pipe).await?;
@@ -166,9 +168,15 @@ impl RqClient {
             flag(registry == Registry::Deferred).as_bytes(),
         ];
         let run = self
-            .run_batches(&REQUEUE, &[registry.key(queue)], &args, &members, |m, c| {
-                c.arg(&m.member).arg(&m.id);
-            })
+            .run_batches(
+                &REQUEUE,
+                &[self.keys.registry(registry, queue)],
+                &args,
+                &members,
+                |m, c| {
+                    c.arg(&m.member).arg(&m.id);
+                },
+            )
             .await;
         tally(report, members.iter().map(|m| m.id.as_str()), run, 1, true);
         Ok(())
@@ -185,7 +193,7 @@ impl RqClient {
         report: &mut Report,
     ) -> Result<()> {
         let (stamp, now) = now_stamps();
-        let key = registry.key(queue);
+        let key = self.keys.registry(registry, queue);
         let count = if registry == Registry::Started {
             redis::cmd("ZCOUNT").arg(&key).arg("-inf").arg(now).clone()
         } else {
@@ -199,7 +207,7 @@ impl RqClient {
             let batch = left.min(HEAD_BATCH);
             let reply = REQUEUE_HEAD
                 .key(key.as_slice())
-                .arg(keys::PREFIX)
+                .arg(self.keys.with_colon())
                 .arg(&stamp)
                 .arg(flag(at_front))
                 .arg(&*keys::name_bytes(queue))

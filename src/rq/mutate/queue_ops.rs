@@ -18,7 +18,7 @@ impl RqClient {
     /// deleted; registries, deferred and scheduled jobs untouched), in chunks. Only the jobs
     /// present when it starts are removed; jobs enqueued meanwhile at the tail survive.
     pub async fn empty_queue(&mut self, queue: &str, dry_run: bool) -> Result<Report> {
-        let key = keys::queue(queue);
+        let key = self.keys.queue(queue);
         let mut report = Report::new("empty", format!("queue {queue}"), dry_run);
         let len = reply::int(
             &self
@@ -46,7 +46,7 @@ impl RqClient {
             let chunk = EMPTY_CHUNK.min(len - report.done);
             match EMPTY_QUEUE
                 .key(key.as_slice())
-                .arg(keys::PREFIX)
+                .arg(self.keys.with_colon())
                 .arg(chunk)
                 .invoke_async::<i64>(self.connection())
                 .await
@@ -128,7 +128,7 @@ impl RqClient {
     ) {
         let args = [
             if force { b"1".to_vec() } else { b"0".to_vec() },
-            registry.key(queue),
+            self.keys.registry(registry, queue),
         ];
         let run = self
             .run_batches(&DELETE, &[], &args, members, |m, c| {
@@ -158,11 +158,11 @@ impl RqClient {
         if dry_run || report.error.is_some() {
             return Ok(report);
         }
-        let key = keys::queue(queue);
+        let key = self.keys.queue(queue);
         let tail = DELETE_QUEUE
             .key(key.as_slice())
-            .key(keys::QUEUES)
-            .arg(keys::PREFIX)
+            .key(self.keys.queues())
+            .arg(self.keys.with_colon())
             .arg(key.as_slice())
             .invoke_async::<i64>(self.connection())
             .await
@@ -174,7 +174,7 @@ impl RqClient {
 
     /// Removes ids whose job hash is gone from a queue, keeping the order of the rest.
     pub async fn compact_queue(&mut self, queue: &str, dry_run: bool) -> Result<Report> {
-        let key = keys::queue(queue);
+        let key = self.keys.queue(queue);
         let mut report = Report::new("compact", format!("queue {queue}"), dry_run);
         if dry_run {
             let ids = self.list_ids(&key).await?;
@@ -196,7 +196,7 @@ impl RqClient {
         loop {
             let res = COMPACT
                 .key(key.as_slice())
-                .arg(keys::PREFIX)
+                .arg(self.keys.with_colon())
                 .arg(start)
                 .arg(COMPACT_WINDOW)
                 .arg(&tombstone)

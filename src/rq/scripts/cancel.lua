@@ -11,7 +11,7 @@
 -- {-8, why} refused by a check.
 local registry_of = {
   started = 'wip', deferred = 'deferred', scheduled = 'scheduled', finished = 'finished',
-  failed = 'failed', stopped = 'failed', canceled = 'canceled'
+  failed = 'failed', stopped = 'failed', canceled = 'canceled', ready_to_enqueue = 'ready'
 }
 
 local function plan(id, kind)
@@ -23,7 +23,7 @@ local function plan(id, kind)
   origin = origin or ''
   if status == 'canceled' then return -4 end
   if status == 'started' and ARGV[2] ~= '1' then return -2 end
-  local rqs = P .. 'scheduler:scheduled_jobs'
+  local rqs = RQS
   local in_rqs = score_in(rqs, id)
   if ARGV[2] ~= '1' and kind ~= 'once' and in_rqs then
     -- Canceling a repeating job ends its schedule: only with --force.

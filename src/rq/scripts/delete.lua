@@ -12,7 +12,7 @@
 -- (refused), -6 key is not a hash, {-8, why} refused by a check.
 local force = ARGV[1] == '1'
 local from = ARGV[2]
-local registries = { 'finished', 'failed', 'deferred', 'scheduled', 'canceled', 'wip' }
+local registries = { 'finished', 'failed', 'deferred', 'scheduled', 'canceled', 'ready', 'wip' }
 
 local function plan(member, id, kind)
   local key = P .. 'job:' .. id
@@ -24,7 +24,7 @@ local function plan(member, id, kind)
   if type_of(key) ~= 'hash' then return -6 end
   local status, origin, gid = unpack(call('HMGET', key, 'status', 'origin', 'group_id'))
   if not force and status == 'started' then return -2 end
-  if not force and kind ~= 'once' and score_in(P .. 'scheduler:scheduled_jobs', id) then
+  if not force and kind ~= 'once' and score_in(RQS, id) then
     return -3
   end
   local w = {}
@@ -43,8 +43,8 @@ local function plan(member, id, kind)
   end
   for _, x in ipairs(execs) do w[#w + 1] = { 'DEL', P .. 'execution:' .. id .. ':' .. x } end
   if gid and gid ~= '' then w[#w + 1] = { 'SREM', P .. 'group:' .. gid, id } end
-  if score_in(P .. 'scheduler:scheduled_jobs', id) then
-    w[#w + 1] = { 'ZREM', P .. 'scheduler:scheduled_jobs', id }
+  if score_in(RQS, id) then
+    w[#w + 1] = { 'ZREM', RQS, id }
   end
   w[#w + 1] = { 'DEL', key, key .. ':dependents', P .. 'job::' .. id .. ':dependencies',
     P .. 'executions:' .. id, P .. 'results:' .. id }

@@ -24,7 +24,7 @@ local function plan(id)
     w[#w + 1] = { 'ZREM', registry, id }
     return 1, w
   end
-  local rqs = P .. 'scheduler:scheduled_jobs'
+  local rqs = RQS
   if score_in(rqs, id) then
     return 2, { { 'ZADD', rqs, 'XX', ARGV[2], id } }
   end

@@ -4,6 +4,8 @@
 -- and only then are they applied: a job is changed whole or not at all.
 -- ARGV[1] is the key prefix (`rq:`); it is taken off, so each script's own ARGV start at 1.
 local P = table.remove(ARGV, 1)
+-- rq-scheduler keeps `rq:` whatever RQ's prefix is.
+local RQS = 'rq:scheduler:scheduled_jobs'
 local call = redis.call
 local acl = redis.acl_check_cmd
 local types = {}

@@ -73,6 +73,12 @@ fn registry_and_queue_cycling() {
     assert_eq!(app.jobs.source, JobSource::Registry(Registry::Started));
     app.update(code(KeyCode::Left), fixtures::now());
     app.update(code(KeyCode::Left), fixtures::now());
+    assert_eq!(
+        app.jobs.source,
+        JobSource::Registry(Registry::Ready),
+        "RQ 3.0's"
+    );
+    app.update(code(KeyCode::Left), fixtures::now());
     assert_eq!(app.jobs.source, JobSource::Registry(Registry::Canceled));
     app.update(key(']'), fixtures::now());
     assert_eq!(app.jobs.queue.as_deref(), Some("emails"));

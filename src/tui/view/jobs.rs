@@ -169,6 +169,7 @@ fn short(source: JobSource) -> &'static str {
         JobSource::Registry(Registry::Failed) => "failed",
         JobSource::Registry(Registry::Scheduled) => "sched",
         JobSource::Registry(Registry::Canceled) => "cancel",
+        JobSource::Registry(Registry::Ready) => "ready",
     }
 }
 
