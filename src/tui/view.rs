@@ -30,6 +30,29 @@ pub const MIN_HEIGHT: u16 = 15;
 
 /// Draws the whole screen.
 pub fn render(frame: &mut Frame, app: &mut App, theme: &Theme, now: SystemTime) {
+    draw(frame, app, theme, now);
+    scrub(frame.buffer_mut());
+}
+
+/// The last line of defence for untrusted text: ratatui drops control characters but keeps
+/// zero-width ones (bidi overrides, zero-width marks) inside the cell before them. Every
+/// path that shows Redis text makes it visible with `present::safe`; whatever one missed
+/// is dropped here, never sent to the terminal.
+fn scrub(buf: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buf.content {
+        let sym = cell.symbol();
+        if sym.chars().any(hidden) {
+            let kept: String = sym.chars().filter(|c| !hidden(*c)).collect();
+            cell.set_symbol(if kept.is_empty() { " " } else { &kept });
+        }
+    }
+}
+
+fn hidden(c: char) -> bool {
+    c.is_control() || present::safe(c.encode_utf8(&mut [0; 4])).len() > c.len_utf8()
+}
+
+fn draw(frame: &mut Frame, app: &mut App, theme: &Theme, now: SystemTime) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = format!(
@@ -164,11 +187,18 @@ fn render_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ])
     } else if let ConnState::Reconnecting { error, .. } = &app.conn {
         Line::from(Span::styled(
-            format!(" Redis unreachable: {error}; showing the last data"),
+            format!(
+                " Redis unreachable: {}; showing the last data",
+                present::safe(error)
+            ),
             theme.bad,
         ))
     } else if let Some(s) = &app.status {
-        Line::from(Span::styled(format!(" {}", s.text), theme.tone(s.tone)))
+        // Action results name jobs and queues: untrusted text, one line.
+        Line::from(Span::styled(
+            format!(" {}", present::safe(&s.text)),
+            theme.tone(s.tone),
+        ))
     } else if !app.filter.is_empty() {
         Line::from(Span::styled(
             format!(" filter: {} (Esc clears)", app.filter),

@@ -38,7 +38,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         None => "loading…".into(),
     };
     let marked = app.jobs_nav.marked.len();
-    let mut title = format!(" {} @ {queue} · {order} · {range} ", app.jobs.source);
+    let mut title = format!(
+        " {} @ {} · {order} · {range} ",
+        app.jobs.source,
+        present::safe(queue)
+    );
     if marked > 0 {
         title.push_str(&format!("· {marked} marked "));
     }
@@ -92,11 +96,15 @@ fn job_row<'a>(j: &JobSummary, marked: bool, theme: &Theme, now: SystemTime) -> 
         j.error.clone().unwrap_or_else(|| description(j))
     };
     Row::new(vec![
-        Cell::from(format!("{}{}", if marked { "*" } else { "" }, j.id)),
-        Cell::from(status.clone()).style(theme.status(&status)),
-        Cell::from(function(j)),
+        Cell::from(format!(
+            "{}{}",
+            if marked { "*" } else { "" },
+            present::safe(&j.id)
+        )),
+        Cell::from(present::safe(&status).into_owned()).style(theme.status(&status)),
+        Cell::from(present::safe(&function(j)).into_owned()),
         Cell::from(present::age(when, now)),
-        Cell::from(tail).style(if j.error.is_some() || j.missing {
+        Cell::from(present::safe(&tail).into_owned()).style(if j.error.is_some() || j.missing {
             theme.bad
         } else {
             theme.muted

@@ -57,7 +57,7 @@ pub fn confirm(frame: &mut Frame, area: Rect, text: &str, theme: &Theme) {
     let rect = centered(area, 60, 7);
     frame.render_widget(Clear, rect);
     let lines = vec![
-        Line::from(text.to_string()),
+        Line::from(crate::present::safe(text).into_owned()),
         Line::default(),
         Line::from(vec![
             Span::styled("y", theme.key),

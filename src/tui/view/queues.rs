@@ -79,7 +79,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         .iter()
         .map(|q| {
             let mut cells = vec![
-                Cell::from(q.name.clone()),
+                Cell::from(present::safe(&q.name).into_owned()),
                 num(q.queued),
                 num(q.started),
                 Cell::from(Line::from(thousands(q.failed)).right_aligned())
@@ -142,9 +142,10 @@ fn render_panel(frame: &mut Frame, area: Rect, app: &App, info: &QueueInfo, them
     };
     let current = Some(info.queued);
     let problem = info.problem.clone();
+    let shown = present::safe(queue);
     let title = match problem {
-        Some(p) => format!(" {queue} · {p} "),
-        None => format!(" {queue} · {eta} "),
+        Some(p) => format!(" {shown} · {} ", present::safe(&p)),
+        None => format!(" {shown} · {eta} "),
     };
     let b = block(title, theme);
     let inner = b.inner(area);

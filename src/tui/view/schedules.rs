@@ -72,19 +72,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
                     ScheduleSource::RqCron => "rq cron",
                     ScheduleSource::RqScheduler => "rq-scheduler",
                 }),
-                Cell::from(e.queue.clone().unwrap_or_else(|| "-".into())),
+                Cell::from(present::safe(e.queue.as_deref().unwrap_or("-")).into_owned()),
                 Cell::from(if e.missing {
-                    format!("{} (gone)", e.id)
+                    format!("{} (gone)", present::safe(&e.id))
                 } else {
-                    e.id.clone()
+                    present::safe(&e.id).into_owned()
                 })
                 .style(if e.missing {
                     theme.bad
                 } else {
                     ratatui::style::Style::new()
                 }),
-                Cell::from(e.func_name.clone().unwrap_or_else(|| "-".into())),
-                Cell::from(every),
+                Cell::from(present::safe(e.func_name.as_deref().unwrap_or("-")).into_owned()),
+                Cell::from(present::safe(&every).into_owned()),
                 Cell::from(e.repeat.map_or_else(|| "-".into(), |r| r.to_string())),
             ])
         })

@@ -228,3 +228,57 @@ fn narrow_terminal_keeps_queue_names() {
     let mut app = loaded();
     insta::assert_snapshot!(draw(&mut app, 64, 18).backend());
 }
+
+/// Names, ids, descriptions and errors from Redis reach the screen as visible escapes: no
+/// cell of any tab holds a control character or a bidi / zero-width mark.
+#[test]
+fn hostile_text_is_shown_never_obeyed() {
+    let evil = "x\u{1b}]0;t\u{7}\u{202e}cba\u{200b}";
+    let mut ov = fixtures::overview();
+    ov.queues[0].name = format!("q{evil}");
+    ov.workers[0].name = format!("w{evil}");
+    ov.workers[0].hostname = Some(format!("h{evil}"));
+    ov.workers[0].current_job = Some(format!("j{evil}"));
+    let mut app = App::new("redis://:***@127.0.0.1:6379/0", false);
+    app.update(Msg::ConnectionChanged(ConnState::Live), fixtures::now());
+    app.update(
+        Msg::OverviewLoaded(Box::new(ov), fixtures::now()),
+        fixtures::now(),
+    );
+    let mut row = fixtures::job_row(&format!("id{evil}"));
+    row.description = Some(format!("d{evil}"));
+    row.error = Some(format!("E{evil}"));
+    for tab in ['1', '2', '3', '4'] {
+        key(&mut app, tab);
+        if tab == '3' {
+            let page = JobPage {
+                queue: "default".into(),
+                source: JobSource::Queue,
+                total: 1,
+                offset: 0,
+                newest_first: false,
+                jobs: vec![row.clone()],
+            };
+            app.jobs.source = JobSource::Queue;
+            app.jobs.offset = 0;
+            app.update(Msg::PageLoaded(page), fixtures::now());
+        }
+        let t = draw(&mut app, 160, 30);
+        let mut shown = String::new();
+        for cell in t.backend().buffer().content() {
+            let sym = cell.symbol();
+            assert!(
+                !sym.chars().any(|c| c.is_control()
+                    || matches!(c as u32, 0x200b..=0x200f | 0x202a..=0x202e | 0x2066..=0x2069)),
+                "tab {tab}: {sym:?} reached the screen"
+            );
+            shown.push_str(sym);
+        }
+        if tab != '4' {
+            assert!(
+                shown.contains("\\x1b]0;t\\x07\\u202ecba"),
+                "tab {tab}: {shown}"
+            );
+        }
+    }
+}

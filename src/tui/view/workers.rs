@@ -111,21 +111,25 @@ fn worker_row<'a>(
     };
     let host = format!(
         "{}/{}",
-        w.hostname.as_deref().unwrap_or("-"),
+        present::safe(w.hostname.as_deref().unwrap_or("-")),
         w.pid.map_or_else(|| "-".into(), |p| p.to_string())
     );
     let num = |n: u64| Cell::from(Line::from(thousands(n)).right_aligned());
     let right = |s: String| Cell::from(Line::from(s).right_aligned());
     let mut cells = vec![
-        Cell::from(format!("{}{}", if marked { "* " } else { "" }, w.name)),
-        Cell::from(state.clone()).style(theme.status(&state)),
-        Cell::from(w.current_job.clone().unwrap_or_default()),
+        Cell::from(format!(
+            "{}{}",
+            if marked { "* " } else { "" },
+            present::safe(&w.name)
+        )),
+        Cell::from(present::safe(&state).into_owned()).style(theme.status(&state)),
+        Cell::from(current_jobs(w)),
         right(
             w.current_job_started_at
                 .map(|t| present::span(t.age_secs(now).max(0.0)))
                 .unwrap_or_default(),
         ),
-        Cell::from(w.queues.join(",")),
+        Cell::from(present::safe(&w.queues.join(",")).into_owned()),
     ];
     if wide {
         cells.push(Cell::from(host));
@@ -166,7 +170,7 @@ fn about(w: &WorkerInfo, now: SystemTime) -> String {
     if w.birth.is_some() {
         parts.push(format!("up {}", present::age(w.birth, now)));
     }
-    format!(" {} ", parts.join(" · "))
+    format!(" {} ", present::safe(&parts.join(" · ")))
 }
 
 #[cfg(test)]
@@ -219,5 +223,14 @@ mod tests {
             screen.contains("└ w499 · "),
             "selected worker under the table: {screen}"
         );
+    }
+}
+
+/// The job a worker runs, and how many more when RQ 3.0 runs several at once.
+fn current_jobs(w: &WorkerInfo) -> String {
+    let first = present::safe(w.current_job.as_deref().unwrap_or_default()).into_owned();
+    match w.current_jobs.len() {
+        0 | 1 => first,
+        n => format!("{first} (+{})", n - 1),
     }
 }
