@@ -173,6 +173,15 @@ fn about(w: &WorkerInfo, now: SystemTime) -> String {
     format!(" {} ", present::safe(&parts.join(" · ")))
 }
 
+/// The job a worker runs, and how many more when RQ 3.0 runs several at once.
+fn current_jobs(w: &WorkerInfo) -> String {
+    let first = present::safe(w.current_job.as_deref().unwrap_or_default()).into_owned();
+    match w.current_jobs.len() {
+        0 | 1 => first,
+        n => format!("{first} (+{})", n - 1),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -223,14 +232,5 @@ mod tests {
             screen.contains("└ w499 · "),
             "selected worker under the table: {screen}"
         );
-    }
-}
-
-/// The job a worker runs, and how many more when RQ 3.0 runs several at once.
-fn current_jobs(w: &WorkerInfo) -> String {
-    let first = present::safe(w.current_job.as_deref().unwrap_or_default()).into_owned();
-    match w.current_jobs.len() {
-        0 | 1 => first,
-        n => format!("{first} (+{})", n - 1),
     }
 }
