@@ -208,3 +208,26 @@ fn schedules_take_the_function_from_data_not_the_description() {
     assert_eq!(entry["func_name"], "labjobs.add", "{doc}");
     assert_eq!(entry["description"], "nightly billing run", "{doc}");
 }
+
+/// rq-scheduler 0.13 (with rq 1.16) writes no `status`: RQ's `get_status()` says None, and so
+/// do we (null in JSON), rather than invent `created`.
+#[test]
+fn a_job_without_a_status_is_shown_as_stored() {
+    let server = RedisServer::start();
+    let url = server.url();
+    Rq::V1.script(
+        &url,
+        "from rq_scheduler import Scheduler\nimport labjobs\nScheduler(queue_name='default', connection=r).enqueue_in(datetime.timedelta(hours=1), labjobs.add, 1, 2, job_id='nostatus')\nfrom rq.job import Job\nprint(Job.fetch('nostatus', connection=r).get_status())",
+    );
+    let mut con = server.conn();
+    let stored: Option<String> = con.hget("rq:job:nostatus", "status").unwrap();
+    assert_eq!(stored, None, "rq-scheduler 0.13 writes no status");
+    let job = support::rqctl_json(&url, &["job", "nostatus"]);
+    assert_eq!(job["status"], serde_json::Value::Null, "{job}");
+    let sched = support::rqctl_json(&url, &["schedules"]);
+    assert_eq!(
+        sched["entries"][0]["status"],
+        serde_json::Value::Null,
+        "{sched}"
+    );
+}

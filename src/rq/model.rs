@@ -65,14 +65,22 @@ pub enum JobStatus {
     Failed,
     Stopped,
     Canceled,
+    /// RQ 3.0: held back by a rate limit, in no queue until a slot frees.
+    RateLimited,
+    /// RQ 3.0: dependencies met, about to be enqueued (the ready registry).
+    ReadyToEnqueue,
+    /// No `status` field (rq 1.x with rq-scheduler 0.13 writes none): RQ's `get_status()`
+    /// returns None, so this shows as stored: null in JSON, `-` in tables.
+    Unset,
     Unknown(String),
 }
 
 impl JobStatus {
-    /// RQ reads a missing status as `created`.
+    /// The status as stored; a missing or empty field is `Unset`, as RQ reads it (None).
     #[must_use]
     pub fn parse(s: Option<&str>) -> Self {
-        match s.unwrap_or("created") {
+        match s.unwrap_or("") {
+            "" => Self::Unset,
             "created" => Self::Created,
             "queued" => Self::Queued,
             "started" => Self::Started,
@@ -82,6 +90,8 @@ impl JobStatus {
             "failed" => Self::Failed,
             "stopped" => Self::Stopped,
             "canceled" => Self::Canceled,
+            "rate_limited" => Self::RateLimited,
+            "ready_to_enqueue" => Self::ReadyToEnqueue,
             other => Self::Unknown(other.to_string()),
         }
     }
@@ -98,6 +108,9 @@ impl JobStatus {
             Self::Failed => "failed",
             Self::Stopped => "stopped",
             Self::Canceled => "canceled",
+            Self::RateLimited => "rate_limited",
+            Self::ReadyToEnqueue => "ready_to_enqueue",
+            Self::Unset => "-",
             Self::Unknown(s) => s,
         }
     }
@@ -112,6 +125,7 @@ impl JobStatus {
             Self::Finished => Some(Registry::Finished),
             Self::Failed | Self::Stopped => Some(Registry::Failed),
             Self::Canceled => Some(Registry::Canceled),
+            Self::ReadyToEnqueue => Some(Registry::Ready),
             _ => None,
         }
     }
@@ -119,7 +133,10 @@ impl JobStatus {
 
 impl Serialize for JobStatus {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+        match self {
+            Self::Unset => s.serialize_none(),
+            other => s.serialize_str(other.as_str()),
+        }
     }
 }
 
