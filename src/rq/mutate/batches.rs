@@ -44,13 +44,14 @@ impl RqClient {
             return out;
         }
         let prefix = self.keys.with_colon().to_string();
+        let (stamp, now) = super::now_stamps();
         let invocation = |batch: &[T]| {
             let mut cmd = redis::cmd("EVALSHA");
             cmd.arg(script.get_hash()).arg(keys.len());
             for k in keys {
                 cmd.arg(k.as_slice());
             }
-            cmd.arg(prefix.as_str());
+            cmd.arg(prefix.as_str()).arg(stamp.as_str()).arg(now);
             for a in args {
                 cmd.arg(a.as_ref());
             }

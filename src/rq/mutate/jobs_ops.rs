@@ -208,6 +208,8 @@ impl RqClient {
             let reply = REQUEUE_HEAD
                 .key(key.as_slice())
                 .arg(self.keys.with_colon())
+                .arg(super::now_stamps().0)
+                .arg(super::now_stamps().1)
                 .arg(&stamp)
                 .arg(flag(at_front))
                 .arg(&*keys::name_bytes(queue))

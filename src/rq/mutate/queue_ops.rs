@@ -47,6 +47,8 @@ impl RqClient {
             match EMPTY_QUEUE
                 .key(key.as_slice())
                 .arg(self.keys.with_colon())
+                .arg(super::now_stamps().0)
+                .arg(super::now_stamps().1)
                 .arg(chunk)
                 .invoke_async::<i64>(self.connection())
                 .await
@@ -163,6 +165,8 @@ impl RqClient {
             .key(key.as_slice())
             .key(self.keys.queues())
             .arg(self.keys.with_colon())
+            .arg(super::now_stamps().0)
+            .arg(super::now_stamps().1)
             .arg(key.as_slice())
             .invoke_async::<i64>(self.connection())
             .await
@@ -197,6 +201,8 @@ impl RqClient {
             let res = COMPACT
                 .key(key.as_slice())
                 .arg(self.keys.with_colon())
+                .arg(super::now_stamps().0)
+                .arg(super::now_stamps().1)
                 .arg(start)
                 .arg(COMPACT_WINDOW)
                 .arg(&tombstone)

@@ -18,7 +18,7 @@ local function plan(id, kind)
   local key = P .. 'job:' .. id
   if call('EXISTS', key) == 0 then return -1 end
   if type_of(key) ~= 'hash' then return -6 end
-  local status, origin = unpack(call('HMGET', key, 'status', 'origin'))
+  local status, origin, limit = unpack(call('HMGET', key, 'status', 'origin', 'rate_limit_key'))
   status = status or 'created'
   origin = origin or ''
   if status == 'canceled' then return -4 end
@@ -42,6 +42,7 @@ local function plan(id, kind)
   end
   w[#w + 1] = { 'ZADD', P .. 'canceled:' .. origin, ARGV[1], id }
   if in_rqs then w[#w + 1] = { 'ZREM', rqs, id } end
+  for _, x in ipairs(release(id, limit)) do w[#w + 1] = x end
   return 1, w
 end
 

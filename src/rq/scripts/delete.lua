@@ -1,7 +1,8 @@
 -- Delete a batch of jobs, each whole or not at all, as RQ's Job.delete does and a little more
 -- (rq-data-model.md 4.3): the id out of its queue, intermediate list, every registry of its
 -- origin, its executions, its group and rq-scheduler's set; then the hash, dependents,
--- dependencies, executions and results.
+-- dependencies, executions and results; a rate-limited job (RQ 3.0) leaves its rate limit
+-- and its slot goes to the next waiting job, as RQ's delete does.
 -- ARGV[1] = '1' to force (delete running jobs and periodic rq-scheduler jobs),
 -- ARGV[2] = the registry key the jobs were selected from ('' when named by id): a job no
 -- longer in it is left alone (it moved since), a dangling member is removed from it,
@@ -22,14 +23,18 @@ local function plan(member, id, kind)
     return -1
   end
   if type_of(key) ~= 'hash' then return -6 end
-  local status, origin, gid = unpack(call('HMGET', key, 'status', 'origin', 'group_id'))
+  local status, origin, gid, limit = unpack(call('HMGET', key, 'status', 'origin', 'group_id',
+    'rate_limit_key'))
   if not force and status == 'started' then return -2 end
   if not force and kind ~= 'once' and score_in(RQS, id) then
     return -3
   end
   local w = {}
   if from ~= '' then w[#w + 1] = { 'ZREM', from, member } end
-  local execs = call('ZRANGE', P .. 'executions:' .. id, 0, -1)
+  -- RQ 3.0 keeps a rate-limited job's executions: a running one keeps its slot until its
+  -- work-horse ends.
+  local execs = {}
+  if not limit or limit == '' then execs = call('ZRANGE', P .. 'executions:' .. id, 0, -1) end
   if origin and origin ~= '' then
     w[#w + 1] = { 'LREM', P .. 'queue:' .. origin, 1, id }
     w[#w + 1] = { 'LREM', P .. 'queue:' .. origin .. ':intermediate', 1, id }
@@ -46,8 +51,14 @@ local function plan(member, id, kind)
   if score_in(RQS, id) then
     w[#w + 1] = { 'ZREM', RQS, id }
   end
-  w[#w + 1] = { 'DEL', key, key .. ':dependents', P .. 'job::' .. id .. ':dependencies',
-    P .. 'executions:' .. id, P .. 'results:' .. id }
+  if limit and limit ~= '' then
+    w[#w + 1] = { 'DEL', key, key .. ':dependents', P .. 'job::' .. id .. ':dependencies',
+      P .. 'results:' .. id }
+  else
+    w[#w + 1] = { 'DEL', key, key .. ':dependents', P .. 'job::' .. id .. ':dependencies',
+      P .. 'executions:' .. id, P .. 'results:' .. id }
+  end
+  for _, x in ipairs(release(id, limit)) do w[#w + 1] = x end
   return 1, w
 end
 

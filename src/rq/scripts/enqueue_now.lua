@@ -14,7 +14,9 @@ local function plan(id)
   origin = origin or ''
   local registry = P .. 'scheduled:' .. origin
   if origin ~= '' and score_in(registry, id) then
-    local w = { { 'HSET', key, 'status', 'queued', 'enqueued_at', ARGV[1] } }
+    -- As RQ's ScheduledJobRegistry.requeue leaves it (the registry API RQ offers for this).
+    local w = { { 'HSET', key, 'status', 'queued', 'enqueued_at', ARGV[1], 'started_at', '',
+      'ended_at', '', 'exc_info', '\120\156\3\0\0\0\0\1' } }
     if not timeout then w[#w + 1] = { 'HSET', key, 'timeout', '180' } end
     ttl = math.floor(tonumber(ttl or '') or 0)
     if ttl > 0 and ttl < 2147483647 then w[#w + 1] = { 'EXPIRE', key, ttl } end

@@ -2,21 +2,25 @@
 -- write. Redis never rolls a script back, so a job's writes are first planned as a list,
 -- every one is checked (the key's type, and with Redis >= 7 whether this user may run it),
 -- and only then are they applied: a job is changed whole or not at all.
--- ARGV[1] is the key prefix (`rq:`); it is taken off, so each script's own ARGV start at 1.
+-- ARGV[1..3] are the key prefix (`rq:`), now as RQ writes it in job hashes and now in epoch
+-- seconds; they are taken off, so each script's own ARGV start at 1.
 local P = table.remove(ARGV, 1)
+local STAMP = table.remove(ARGV, 1)
+local NOW = tonumber(table.remove(ARGV, 1))
 -- rq-scheduler keeps `rq:` whatever RQ's prefix is.
 local RQS = 'rq:scheduler:scheduled_jobs'
 local call = redis.call
 local acl = redis.acl_check_cmd
 local types = {}
 
--- The type of a key, read once per call (our writes never change an existing key's type).
+-- The type of a key, read once per call: our writes never change an existing key's type,
+-- but they create keys, so `none` is read again.
 local function type_of(key)
   local t = types[key]
   if not t then
     t = call('TYPE', key)
     t = t.ok or t
-    types[key] = t
+    if t ~= 'none' then types[key] = t end
   end
   return t
 end
@@ -86,4 +90,54 @@ local function job(plan, ...)
     if why then return { -8, why } end
   end
   return code
+end
+
+-- RQ 3.0 rate limits. The writes that give free slots of rate limit `k` to the jobs that
+-- wait longest, as RQ's ACQUIRE script does (oldest first; a waiting id whose job is gone or
+-- no longer `rate_limited` is dropped): each gets the slot, is pushed on its queue and
+-- becomes `queued`. `freed` slots are being released by the same plan, and ids in `skip`
+-- are leaving the waiting set in it.
+local function acquire(k, freed, skip)
+  local allowed, waiting = P .. 'rl:' .. k .. ':allowed', P .. 'rl:' .. k .. ':rate_limited'
+  local conc = tonumber(call('HGET', P .. 'rl:' .. k, 'concurrency') or '') or 0
+  local held = 0
+  if type_of(allowed) == 'zset' then held = call('ZCARD', allowed) end
+  local free = conc - (held - freed)
+  local w = {}
+  if free <= 0 or type_of(waiting) ~= 'zset' then return w end
+  for _, id in ipairs(call('ZRANGE', waiting, 0, free + 100)) do
+    if free <= 0 then break end
+    if not skip[id] then
+      w[#w + 1] = { 'ZREM', waiting, id }
+      local job = P .. 'job:' .. id
+      local origin, status, front = unpack(call('HMGET', job, 'origin', 'status',
+        'enqueue_at_front'))
+      if origin and origin ~= '' and status == 'rate_limited' then
+        local push = 'RPUSH'
+        if front == '1' then push = 'LPUSH' end
+        w[#w + 1] = { 'ZADD', allowed, math.floor(NOW), id }
+        w[#w + 1] = { push, P .. 'queue:' .. origin, id }
+        w[#w + 1] = { 'HSET', job, 'status', 'queued', 'enqueued_at', STAMP }
+        free = free - 1
+      end
+    end
+  end
+  return w
+end
+
+-- The writes that take job `id` (whose hash says rate limit `k`) out of its rate limit when
+-- it is deleted or canceled, as RQ 3.0's RELEASE_STALE does: out of the waiting set, and its
+-- slot freed (and given on) unless it is still running.
+local function release(id, k)
+  local w = {}
+  if not k or k == '' then return w end
+  local allowed, waiting = P .. 'rl:' .. k .. ':allowed', P .. 'rl:' .. k .. ':rate_limited'
+  if score_in(waiting, id) then w[#w + 1] = { 'ZREM', waiting, id } end
+  local executions = P .. 'executions:' .. id
+  local live = type_of(executions) == 'zset' and call('ZCOUNT', executions, '(' .. NOW, '+inf') > 0
+  if score_in(allowed, id) and not live then
+    w[#w + 1] = { 'ZREM', allowed, id }
+    for _, x in ipairs(acquire(k, 1, { [id] = true })) do w[#w + 1] = x end
+  end
+  return w
 end

@@ -22,11 +22,19 @@ local function push_refusal(origin)
   return why
 end
 local out, remove, origins, pushes = {}, {}, {}, {}
+-- Pushes the ids gathered so far (one push per origin queue), in the order they came.
+local function flush()
+  for _, origin in ipairs(origins) do
+    call(push, P .. 'queue:' .. origin, unpack(pushes[origin]))
+  end
+  origins, pushes = {}, {}
+end
 for k, member in ipairs(members) do
   local id = ids[k]
   local job = P .. 'job:' .. id
   local code = preset[k] or 1
-  local read, f = pcall(call, 'HMGET', job, 'origin', 'timeout', 'ttl')
+  local read, f = pcall(call, 'HMGET', job, 'origin', 'timeout', 'ttl', 'rate_limit_key',
+    'rate_limit_concurrency')
   local origin
   if read then
     origin = f[1]
@@ -51,6 +59,14 @@ for k, member in ipairs(members) do
       for _, parent in ipairs(parents) do
         why = why or refusal({ 'SREM', P .. 'job:' .. parent .. ':dependents', id })
       end
+    end
+    local limit = f[4]
+    if not why and limit and limit ~= '' then
+      -- RQ 3.0 sends a rate-limited job back through its limiter, never straight on a queue.
+      why = refusal({ 'SADD', P .. 'rl-keys', limit })
+        or refusal({ 'HSET', P .. 'rl:' .. limit, 'concurrency', '1' })
+        or refusal({ 'ZADD', P .. 'rl:' .. limit .. ':rate_limited', 0, id })
+        or refusal({ 'ZADD', P .. 'rl:' .. limit .. ':allowed', 0, id })
     end
     if why then code = { -8, why } end
   end
@@ -77,7 +93,28 @@ for k, member in ipairs(members) do
   elseif not (f[1] or f[2] or f[3]) and call('EXISTS', job) == 0 then
     code = -1
   end
-  if code == 1 then
+  local limit = read and f[4] or nil
+  if code == 1 and limit and limit ~= '' then
+    -- As RQ 3.0's requeue of a rate-limited job: status rate_limited, into the waiting set,
+    -- then the limiter's own step gives it a slot if one is free (oldest waiting first).
+    if started or from_head then remove[#remove + 1] = member end
+    call('HSET', job, 'status', 'rate_limited', 'started_at', '', 'ended_at', '',
+      'exc_info', empty_exc, 'enqueue_at_front', ARGV[2], 'origin', origin)
+    if not f[2] then call('HSET', job, 'timeout', '180') end
+    if ttl > 0 and ttl < 2147483647 then call('EXPIRE', job, ttl) end
+    for _, parent in ipairs(parents) do
+      if type_of(P .. 'job:' .. parent .. ':dependents') == 'set' then
+        call('SREM', P .. 'job:' .. parent .. ':dependents', id)
+      end
+    end
+    call('SADD', P .. 'rl-keys', limit)
+    call('HSET', P .. 'rl:' .. limit, 'concurrency', f[5] or '1')
+    call('ZADD', P .. 'rl:' .. limit .. ':rate_limited', math.floor(NOW), id)
+    -- Refused, it simply waits (a state RQ knows): its limiter or maintenance admits it.
+    -- Jobs requeued before it are pushed first, so the queue keeps RQ's order.
+    flush()
+    apply(acquire(limit, 0, {}))
+  elseif code == 1 then
     if started or from_head then remove[#remove + 1] = member end
     if origin == f[1] then
       call('HSET', job, 'status', 'queued', 'enqueued_at', ARGV[1], 'started_at', '',
@@ -105,6 +142,4 @@ for k, member in ipairs(members) do
   out[#out + 1] = code
 end
 if #remove > 0 then call('ZREM', KEYS[1], unpack(remove)) end
-for _, origin in ipairs(origins) do
-  call(push, P .. 'queue:' .. origin, unpack(pushes[origin]))
-end
+flush()
