@@ -195,10 +195,20 @@ fn worker_shutdown_stops_a_real_worker() {
 
 #[test]
 fn stop_job_stops_a_real_running_job() {
+    stop_job_with(Rq::V2);
+}
+
+/// RQ 3.0 names the running job only in the worker's executions index.
+#[test]
+fn stop_job_stops_a_real_running_job_on_rq_3() {
+    stop_job_with(Rq::V3);
+}
+
+fn stop_job_with(rq: Rq) {
     let server = RedisServer::start();
     let url = server.url();
-    let _w = Rq::V2.worker(&url, "w-stop", &["default"]);
-    Rq::V2.script(&url, "from rq import Queue\nimport labjobs\nQueue('default', connection=r).enqueue(labjobs.slow, 60, job_id='long', job_timeout=300)");
+    let _w = rq.worker(&url, "w-stop", &["default"]);
+    rq.script(&url, "from rq import Queue\nimport labjobs\nQueue('default', connection=r).enqueue(labjobs.slow, 60, job_id='long', job_timeout=300)");
     wait_for(Duration::from_secs(20), || {
         (rqctl_json(&url, &["job", "long"])["status"] == "started").then_some(())
     })

@@ -116,16 +116,22 @@ impl RqClient {
             report.skip(id, format!("not running (status {status})"));
             return Ok(report);
         };
-        let current = self
-            .cmd(
-                "read worker",
-                redis::cmd("HGET")
-                    .arg(self.keys.worker(&worker))
-                    .arg("current_job")
-                    .clone(),
-            )
-            .await?;
-        if reply::text(&current).as_deref() != Some(id) {
+        // RQ < 3 names the job in the worker hash; RQ 3.0 indexes the worker's executions
+        // (`<id>:<execution id>` members of `<p>:worker:<name>:executions`).
+        let mut pipe = redis::pipe();
+        pipe.cmd("HGET")
+            .arg(self.keys.worker(&worker))
+            .arg("current_job");
+        pipe.cmd("SMEMBERS")
+            .arg(self.keys.worker_executions(&worker));
+        let mut r = Replies::new(self.pipeline("read worker", pipe).await?);
+        let current = reply::text(&r.next());
+        let executions = reply::members(&r.next());
+        let runs_it = current.as_deref() == Some(id)
+            || executions.iter().any(|m| {
+                super::super::decode::wip_member(&super::super::keys::name_from_bytes(m)).0 == id
+            });
+        if !runs_it {
             report.skip(
                 id,
                 format!("worker {worker} is not running it any more (or is gone)"),
