@@ -48,6 +48,8 @@ pub enum Command {
     Jobs(cmd::jobs::JobsArgs),
     /// One job, whole: arguments, result, traceback, dependencies, every field.
     Job(cmd::job::JobArgs),
+    /// RQ 3.0 rate limits (slots, running, waiting), or the jobs waiting for one.
+    Ratelimits(cmd::ratelimits::RateLimitsArgs),
     /// What runs next: scheduled registries, RQ cron and rq-scheduler.
     Schedules(cmd::schedules::SchedulesArgs),
     /// Put jobs back on their queue (by id, or --all from a registry).
@@ -89,6 +91,7 @@ impl Command {
             | Self::Jobs(_)
             | Self::Job(_)
             | Self::Schedules(_)
+            | Self::Ratelimits(_)
             | Self::Completions(_) => return None,
             Self::Requeue(_) => "requeue jobs",
             Self::Empty(_) => "empty queues",
@@ -172,6 +175,7 @@ async fn run(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
         Command::Jobs(args) => cmd::jobs::run(args, c, out).await?,
         Command::Job(args) => cmd::job::run(args, c, out).await?,
         Command::Schedules(args) => cmd::schedules::run(args, c, out).await?,
+        Command::Ratelimits(args) => cmd::ratelimits::run(args, c, out).await?,
         Command::Requeue(args) => return cmd::requeue::run(args, c, out).await,
         Command::Empty(args) => return cmd::empty::run(args, c, out).await,
         Command::Delete(args) => return cmd::jobs_ops::delete(args, c, out).await,

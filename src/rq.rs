@@ -11,6 +11,7 @@ pub mod model;
 pub mod mutate;
 mod overview;
 pub mod pickle;
+mod rate_limits;
 mod reply;
 mod results;
 mod schedules;

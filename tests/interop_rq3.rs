@@ -222,3 +222,72 @@ fn enqueue_now_matches_rq_3() {
         &["enqueue-now", "s1"],
     );
 }
+
+/// rq 3.0 writes, rqctl reads: ten jobs behind `RateLimit('stripe', 2)` show as 2 queued and
+/// 8 waiting, per queue and per key; the waiting jobs are listed and shown with their status;
+/// a custom prefix is followed, and only with it are the queues seen.
+#[test]
+fn rate_limits_and_a_custom_prefix_read_back() {
+    let server = RedisServer::start();
+    let url = server.url();
+    for prefix in ["rq", "myapp"] {
+        let db = with_db(&url, if prefix == "rq" { 3 } else { 4 });
+        Rq::V3.script(
+            &db,
+            &format!(
+                "import os\nos.environ['RQ_KEY_PREFIX'] = {prefix:?}\nfrom rq import Queue\nfrom rq.rate_limit import RateLimit\nimport labjobs\nq = Queue('api', connection=r)\nfor i in range(10):\n    q.enqueue(labjobs.add, i, i, job_id=f'rl{{i}}', rate_limit=RateLimit('stripe', 2))"
+            ),
+        );
+        let json = |args: &[&str]| {
+            let mut all = vec!["--prefix", prefix];
+            all.extend_from_slice(args);
+            support::rqctl_json(&db, &all)
+        };
+        let info = json(&["info"]);
+        let api = &info["queues"][0];
+        assert_eq!(api["name"], "api", "{info}");
+        assert_eq!(
+            (api["queued"].as_u64(), api["rate_limited"].as_u64()),
+            (Some(2), Some(8)),
+            "{info}"
+        );
+        let limit = &info["rate_limits"][0];
+        assert_eq!(limit["key"], "stripe");
+        assert_eq!(
+            (
+                limit["concurrency"].as_u64(),
+                limit["allowed"].as_u64(),
+                limit["waiting"].as_u64()
+            ),
+            (Some(2), Some(2), Some(8)),
+            "{info}"
+        );
+        let waiting = json(&["ratelimits", "stripe", "--limit", "3"]);
+        assert_eq!(waiting["waiting"], 8);
+        assert_eq!(waiting["jobs"].as_array().unwrap().len(), 3);
+        assert_eq!(waiting["jobs"][0]["status"], "rate_limited", "{waiting}");
+        assert_eq!(json(&["job", "rl9"])["status"], "rate_limited");
+        let text = rqctl(&db, &["--prefix", prefix, "info"]);
+        let text = String::from_utf8_lossy(&text.stdout).into_owned();
+        assert!(
+            text.contains("LIMITED") && text.contains("stripe 2/2 running, 8 waiting"),
+            "{text}"
+        );
+        if prefix != "rq" {
+            let blind = support::rqctl_json(&db, &["info"]);
+            assert_eq!(
+                blind["queues"].as_array().unwrap().len(),
+                0,
+                "another prefix sees nothing"
+            );
+            let out = rqctl(&db, &["--prefix", "bad prefix", "info"]);
+            assert_eq!(out.status.code(), Some(2));
+        }
+    }
+    let out = rqctl(&url, &["jobs", "api", "--limit", "0"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--limit 0 is refused, not one row"
+    );
+}

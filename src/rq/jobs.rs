@@ -109,6 +109,34 @@ impl RqClient {
         })
     }
 
+    /// The jobs waiting for a slot of RQ 3.0 rate limit `key`, longest waiting first (at
+    /// most `limit`), with how many wait in all. Rows are read as a queue page's are.
+    pub async fn rate_limited_jobs(
+        &mut self,
+        key: &str,
+        limit: u64,
+    ) -> Result<(u64, Vec<JobSummary>)> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let set = self.keys.rate_limited(key);
+        let mut pipe = redis::pipe();
+        pipe.cmd("ZCARD").arg(&set);
+        pipe.cmd("ZRANGE")
+            .arg(&set)
+            .arg(0)
+            .arg(limit - 1)
+            .arg("WITHSCORES");
+        let mut r = Replies::new(self.pipeline("read rate limit", pipe).await?);
+        let total = reply::int(&r.next())
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(0);
+        let ids: Vec<(String, Option<f64>)> = reply::scored(&r.next())
+            .into_iter()
+            .map(|(m, s)| (keys::name_from_bytes(&m), Some(s)))
+            .collect();
+        let rows = self.fetch_rows(&ids, JobSource::Queue).await?;
+        Ok((total, rows))
+    }
+
     /// Member ids (with scores for registries) of the requested window, and the total.
     async fn fetch_ids(
         &mut self,

@@ -186,6 +186,9 @@ pub struct QueueInfo {
     pub oldest_queued_at: Option<Timestamp>,
     /// RQ 3.0: jobs whose dependencies are met, about to be enqueued (normally 0).
     pub ready: u64,
+    /// RQ 3.0: jobs of this queue waiting for a rate-limit slot (exact up to 2,000 waiting
+    /// jobs over all rate limits, a lower bound beyond; see `Overview::rate_limits`).
+    pub rate_limited: u64,
     /// Entries whose expiry score has passed: RQ's next cleanup removes them (started ones
     /// become failed). Not part of the counts above, as RQ would not count them either.
     pub expired: u64,
@@ -206,6 +209,21 @@ impl QueueInfo {
             Registry::Ready => self.ready,
         }
     }
+}
+
+/// One RQ 3.0 rate limit (`RateLimit(key, concurrency)`): how many jobs may hold a slot,
+/// how many do, and how many wait for one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RateLimitInfo {
+    pub key: String,
+    /// `concurrency` as the last enqueue wrote it, or null when unreadable.
+    pub concurrency: Option<u64>,
+    /// Jobs holding a slot (queued or running; RQ's maintenance drops leaked ones).
+    pub allowed: u64,
+    /// Jobs waiting for a slot (status `rate_limited`, in no queue).
+    pub waiting: u64,
+    /// When the longest-waiting job started waiting (to the second, as RQ scores it).
+    pub oldest_waiting_since: Option<Timestamp>,
 }
 
 /// How RQ would judge a worker: alive while its key exists.
@@ -260,6 +278,8 @@ pub struct Overview {
     pub resumes_in: Option<f64>,
     pub queues: Vec<QueueInfo>,
     pub workers: Vec<WorkerInfo>,
+    /// RQ 3.0 rate limits in use (`<p>:rl-keys`), sorted by key.
+    pub rate_limits: Vec<RateLimitInfo>,
     /// What could not be read as RQ writes it (e.g. `rq:queues` is not a set): the
     /// numbers above are then incomplete, and the front-ends say so.
     pub problems: Vec<String>,

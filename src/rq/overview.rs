@@ -14,12 +14,16 @@ use super::client::RqClient;
 use super::decode;
 use super::error::Result;
 use super::keys::{Keys, Registry};
-use super::model::{KeyspaceEvents, Liveness, Overview, QueueInfo, ServerInfo, WorkerInfo};
+use super::model::{
+    KeyspaceEvents, Liveness, Overview, QueueInfo, RateLimitInfo, ServerInfo, WorkerInfo,
+};
+use super::rate_limits;
 use super::reply::{self, Replies};
 
 /// What the first round trip finds.
 struct Roots {
     problems: Vec<String>,
+    rate_limit_keys: Vec<String>,
     resumes_in: Option<f64>,
     queues: Vec<String>,
     workers: Vec<String>,
@@ -33,8 +37,8 @@ impl RqClient {
     /// Reads the overview (`rqctl info`).
     pub async fn overview(&mut self) -> Result<Overview> {
         let roots = self.fetch_roots().await?;
-        let (mut queues, mut workers) = self.fetch_counts(&roots).await?;
-        self.fill_times(&mut queues, &mut workers).await?;
+        let (mut queues, mut workers, rate_limits, waiting) = self.fetch_counts(&roots).await?;
+        self.fill_times(&mut queues, &mut workers, &waiting).await?;
         Ok(Overview {
             redis: ServerInfo {
                 url: self.url().to_string(),
@@ -46,6 +50,7 @@ impl RqClient {
             resumes_in: roots.resumes_in,
             queues: queues.into_iter().map(|(q, _)| q).collect(),
             workers,
+            rate_limits,
             problems: roots.problems,
         })
     }
@@ -82,6 +87,7 @@ impl RqClient {
         pipe.cmd("SMEMBERS").arg(self.keys.workers());
         pipe.cmd("EXISTS").arg(self.keys.suspended());
         pipe.cmd("PTTL").arg(self.keys.suspended());
+        pipe.cmd("SMEMBERS").arg(self.keys.rate_limit_keys());
         pipe.cmd("INFO").arg("server");
         pipe.cmd("CONFIG").arg("GET").arg("notify-keyspace-events");
         pipe.cmd("TIME");
@@ -105,11 +111,17 @@ impl RqClient {
         let resumes_in = reply::int(&r.next())
             .filter(|ms| *ms >= 0 && suspended)
             .map(|ms| ms as f64 / 1000.0);
+        let mut rate_limit_keys: Vec<String> = reply::members(&r.next())
+            .iter()
+            .map(|m| super::keys::name_from_bytes(m))
+            .collect();
+        rate_limit_keys.sort();
         let version = reply::text(&r.next()).and_then(|info| info_field(&info, "redis_version"));
         let events = keyspace_events(&r.next());
         let now = server_time(&r.next());
         Ok(Roots {
             problems,
+            rate_limit_keys,
             resumes_in,
             queues,
             workers,
@@ -125,15 +137,19 @@ impl RqClient {
     /// that the commands and replies held at once stay bounded: 100,000 queues made 1.1 M
     /// commands and most of rqctl's 480 MB as one pipeline. The next pipeline is sent
     /// before the replies of the current one are read, so Redis works while we parse.
-    async fn fetch_counts(
-        &mut self,
-        roots: &Roots,
-    ) -> Result<(Vec<(QueueInfo, Option<String>)>, Vec<WorkerInfo>)> {
-        let trips = plan_trips(roots.queues.len(), roots.workers.len(), COMMANDS_PER_TRIP);
+    async fn fetch_counts(&mut self, roots: &Roots) -> Result<Counts> {
+        let mut trips = plan_trips(roots.queues.len(), roots.workers.len(), COMMANDS_PER_TRIP);
+        if trips.is_empty() && !roots.rate_limit_keys.is_empty() {
+            trips.push((0..0, 0..0));
+        }
         let client = &*self;
-        let mut replies = stream::iter(trips.clone())
-            .map(|(qs, ws)| {
+        let mut replies = stream::iter(trips.clone().into_iter().enumerate())
+            .map(|(i, (qs, ws))| {
                 let mut pipe = redis::pipe();
+                if i == 0 {
+                    // RQ 3.0 rate limits ride in the first pipeline of this round trip.
+                    rate_limits::read(&mut pipe, &client.keys, &roots.rate_limit_keys);
+                }
                 for q in roots.queues.get(qs).unwrap_or_default() {
                     read_queue(&mut pipe, &client.keys, q, roots.now);
                 }
@@ -149,8 +165,12 @@ impl RqClient {
             .buffered(2);
         let mut queues = Vec::with_capacity(roots.queues.len());
         let mut workers = Vec::new();
-        for (qs, ws) in trips {
+        let (mut limits, mut waiting) = (Vec::new(), Vec::new());
+        for (i, (qs, ws)) in trips.into_iter().enumerate() {
             let mut r = Replies::new(replies.next().await.unwrap_or(Ok(Vec::new()))?);
+            if i == 0 {
+                (limits, waiting) = rate_limits::parse(&mut r, &roots.rate_limit_keys);
+            }
             for name in roots.queues.get(qs).unwrap_or_default() {
                 queues.push(queue_from_replies(&mut r, &self.keys, name));
             }
@@ -170,16 +190,20 @@ impl RqClient {
         for ((q, _), n) in queues.iter_mut().zip(listeners) {
             q.workers = n;
         }
-        Ok((queues, workers))
+        Ok((queues, workers, limits, waiting))
     }
 
-    /// Third round trip: `enqueued_at` of each queue's head job, and `started_at` of each
-    /// worker's current job.
+    /// Third round trip: `enqueued_at` of each queue's head job, `started_at` of each
+    /// worker's current job, and the queue of each rate-limited job read (`waiting`).
     async fn fill_times(
         &mut self,
         queues: &mut [(QueueInfo, Option<String>)],
         workers: &mut [WorkerInfo],
+        waiting: &[String],
     ) -> Result<()> {
+        let index: HashMap<String, usize> = (queues.iter().enumerate())
+            .map(|(i, (q, _))| (q.name.clone(), i))
+            .collect();
         let wanted: Vec<TimeOf> = (queues.iter().enumerate())
             .filter(|(_, (_, head))| head.is_some())
             .map(|(i, _)| TimeOf::QueueHead(i))
@@ -188,6 +212,7 @@ impl RqClient {
                     .filter(|(_, w)| w.current_job.is_some())
                     .map(|(i, _)| TimeOf::WorkerJob(i)),
             )
+            .chain((0..waiting.len()).map(TimeOf::WaitingOrigin))
             .collect();
         for part in wanted.chunks(COMMANDS_PER_TRIP) {
             let mut pipe = redis::pipe();
@@ -200,6 +225,7 @@ impl RqClient {
                         workers.get(i).and_then(|w| w.current_job.as_ref()),
                         "started_at",
                     ),
+                    TimeOf::WaitingOrigin(i) => (waiting.get(i), "origin"),
                 };
                 // Always one command per entry, so that replies stay aligned.
                 pipe.cmd("HGET")
@@ -208,16 +234,23 @@ impl RqClient {
             }
             let mut r = Replies::new(self.pipeline("read job times", pipe).await?);
             for t in part {
-                let at = reply::text(&r.next()).and_then(|t| decode::timestamp(&t));
+                let value = reply::text(&r.next());
+                let at = || value.as_deref().and_then(decode::timestamp);
                 match *t {
+                    TimeOf::WaitingOrigin(_) => {
+                        let slot = value.as_ref().and_then(|o| index.get(o).copied());
+                        if let Some((q, _)) = slot.and_then(|i| queues.get_mut(i)) {
+                            q.rate_limited += 1;
+                        }
+                    }
                     TimeOf::QueueHead(i) => {
                         if let Some((q, _)) = queues.get_mut(i) {
-                            q.oldest_queued_at = at;
+                            q.oldest_queued_at = at();
                         }
                     }
                     TimeOf::WorkerJob(i) => {
                         if let Some(w) = workers.get_mut(i) {
-                            w.current_job_started_at = at;
+                            w.current_job_started_at = at();
                         }
                     }
                 }
@@ -233,7 +266,18 @@ impl RqClient {
 enum TimeOf {
     QueueHead(usize),
     WorkerJob(usize),
+    /// The queue of waiting (rate-limited) job i.
+    WaitingOrigin(usize),
 }
+
+/// What the second round trip reads: queues with their head job, workers, RQ 3.0 rate
+/// limits and the waiting job ids whose queue the third round trip reads.
+type Counts = (
+    Vec<(QueueInfo, Option<String>)>,
+    Vec<WorkerInfo>,
+    Vec<RateLimitInfo>,
+    Vec<String>,
+);
 
 /// How many live (not dead) workers listen on each of `queues`, in the same order. One pass
 /// over the workers' queue lists with a name index: linear in queues + listed names, where
@@ -376,6 +420,7 @@ fn queue_from_replies(r: &mut Replies, keys: &Keys, name: &str) -> (QueueInfo, O
         scheduled: 0,
         canceled: 0,
         ready: 0,
+        rate_limited: 0,
         workers: 0,
         oldest_queued_at: None,
         expired: 0,

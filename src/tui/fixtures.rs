@@ -27,6 +27,7 @@ fn queue(name: &str, queued: u64, failed: u64, workers: u64) -> QueueInfo {
         scheduled: 2,
         canceled: 0,
         ready: 0,
+        rate_limited: 0,
         workers,
         oldest_queued_at: if queued > 0 { ago(312) } else { None },
         expired: 0,
@@ -87,6 +88,7 @@ pub fn overview() -> Overview {
             worker("w-idle", "idle", None, 200),
             worker("w-stale", "busy", Some("job-stuck"), 600),
         ],
+        rate_limits: Vec::new(),
         problems: Vec::new(),
     }
 }

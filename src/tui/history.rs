@@ -245,6 +245,7 @@ mod tests {
             scheduled: 0,
             canceled: 0,
             ready: 0,
+            rate_limited: 0,
             workers: 0,
             oldest_queued_at: None,
             expired: 0,

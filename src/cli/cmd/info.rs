@@ -103,6 +103,9 @@ async fn info_once(
     out.line("");
     out.text(&queues_table(&ov.queues, now));
     out.line(&queues_summary(&ov.queues));
+    if let Some(line) = rate_limits_line(&ov) {
+        out.line(&line);
+    }
     note_problems(&ov.queues, out);
     out.line("");
     if ov.workers.is_empty() {
@@ -165,7 +168,10 @@ fn server_line(ov: &Overview) -> String {
 }
 
 fn queues_table(queues: &[QueueInfo], now: SystemTime) -> String {
-    let mut t = TextTable::new(&[
+    // RQ 3.0's ready and rate-limited counts get columns where a deployment has any.
+    let ready = queues.iter().any(|q| q.ready > 0);
+    let limited = queues.iter().any(|q| q.rate_limited > 0);
+    let mut headers = vec![
         "QUEUE",
         ">QUEUED",
         ">STARTED",
@@ -174,11 +180,17 @@ fn queues_table(queues: &[QueueInfo], now: SystemTime) -> String {
         ">FAILED",
         ">SCHEDULED",
         ">CANCELED",
-        ">WORKERS",
-        ">OLDEST",
-    ]);
+    ];
+    if ready {
+        headers.push(">READY");
+    }
+    if limited {
+        headers.push(">LIMITED");
+    }
+    headers.extend([">WORKERS", ">OLDEST"]);
+    let mut t = TextTable::new(&headers);
     for q in queues {
-        t.row(vec![
+        let mut row = vec![
             q.name.clone(),
             thousands(q.queued),
             thousands(q.started),
@@ -187,11 +199,41 @@ fn queues_table(queues: &[QueueInfo], now: SystemTime) -> String {
             thousands(q.failed),
             thousands(q.scheduled),
             thousands(q.canceled),
-            thousands(q.workers),
-            present::age(q.oldest_queued_at, now),
-        ]);
+        ];
+        if ready {
+            row.push(thousands(q.ready));
+        }
+        if limited {
+            row.push(thousands(q.rate_limited));
+        }
+        row.extend([thousands(q.workers), present::age(q.oldest_queued_at, now)]);
+        t.row(row);
     }
     t.render()
+}
+
+/// RQ 3.0 rate limits under the queue table, when any are in use.
+fn rate_limits_line(ov: &Overview) -> Option<String> {
+    if ov.rate_limits.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = ov
+        .rate_limits
+        .iter()
+        .map(|l| {
+            format!(
+                "{} {}/{} running, {} waiting",
+                l.key,
+                thousands(l.allowed),
+                l.concurrency.map_or_else(|| "?".into(), thousands),
+                thousands(l.waiting)
+            )
+        })
+        .collect();
+    Some(format!(
+        "rate limits: {} (rqctl ratelimits KEY lists the waiting jobs)",
+        parts.join("; ")
+    ))
 }
 
 fn queues_summary(queues: &[QueueInfo]) -> String {

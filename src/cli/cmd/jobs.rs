@@ -11,13 +11,14 @@ use crate::rq::{JobQuery, JobSource, Registry, RqClient};
 #[derive(Debug, Args)]
 pub struct JobsArgs {
     /// The queue name.
+    #[arg(value_name = "QUEUE")]
     pub queue: String,
     /// A registry instead of the queue itself: started, deferred, finished, failed,
-    /// scheduled or canceled.
+    /// scheduled, canceled or ready (RQ 3.0).
     #[arg(long, short = 'r')]
     pub registry: Option<Registry>,
-    /// How many jobs to show (at most 10,000).
-    #[arg(long, short = 'n', default_value_t = 20)]
+    /// How many jobs to show, 1 to 10,000.
+    #[arg(long, short = 'n', default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub limit: u64,
     /// How many to skip first.
     #[arg(long, default_value_t = 0)]

@@ -11,7 +11,7 @@ use crate::rq::{RqClient, ScheduleSource};
 #[derive(Debug, Args)]
 pub struct SchedulesArgs {
     /// How many entries to show.
-    #[arg(long, short = 'n', default_value_t = 50)]
+    #[arg(long, short = 'n', default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub limit: u64,
 }
 
