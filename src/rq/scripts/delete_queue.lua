@@ -10,7 +10,8 @@ local keys = {}
 for _, id in ipairs(ids) do
   keys[#keys + 1] = P .. 'job:' .. id
   keys[#keys + 1] = P .. 'job:' .. id .. ':dependents'
-  if #keys >= 2000 then
+  keys[#keys + 1] = P .. 'results:' .. id
+  if #keys >= 1998 then
     w[#w + 1] = { 'DEL', unpack(keys) }
     keys = {}
   end

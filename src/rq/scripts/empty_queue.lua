@@ -1,5 +1,6 @@
 -- Empty up to ARGV[1] ids from the head of a queue, as RQ's Queue.empty does for the whole
--- list (rq-data-model.md 4.5): take each id off and delete its hash and dependents set.
+-- list (rq-data-model.md 4.5): take each id off and delete its hash, dependents set and
+-- results (RQ 3.0's empty deletes results; before, they leaked).
 -- Called in chunks so that Redis is never blocked for long. Everything is checked before
 -- the first write: a refusal is an error reply with nothing changed.
 -- KEYS[1] = queue key. Returns the number of ids removed.
@@ -12,7 +13,8 @@ local keys = {}
 for _, id in ipairs(ids) do
   keys[#keys + 1] = P .. 'job:' .. id
   keys[#keys + 1] = P .. 'job:' .. id .. ':dependents'
-  if #keys >= 2000 then
+  keys[#keys + 1] = P .. 'results:' .. id
+  if #keys >= 1998 then
     w[#w + 1] = { 'DEL', unpack(keys) }
     keys = {}
   end

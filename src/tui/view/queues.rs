@@ -148,8 +148,30 @@ fn render_panel(frame: &mut Frame, area: Rect, app: &App, info: &QueueInfo, them
         None => format!(" {shown} · {eta} "),
     };
     let b = block(title, theme);
-    let inner = b.inner(area);
+    let mut inner = b.inner(area);
     frame.render_widget(b, area);
+    // RQ 3.0 rate limits: every key's slots and waiting jobs on the panel's last line.
+    let limits = app
+        .overview
+        .as_ref()
+        .map(|o| o.rate_limits.as_slice())
+        .unwrap_or_default();
+    if !limits.is_empty() && inner.height > 2 {
+        let [rest, line] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
+        inner = rest;
+        let mut spans = vec![Span::styled("rate limits ", theme.muted)];
+        for l in limits {
+            spans.push(Span::raw(format!(
+                "{} {}/{} running, {} waiting  ",
+                present::safe(&l.key),
+                thousands(l.allowed),
+                l.concurrency.map_or_else(|| "?".into(), thousands),
+                thousands(l.waiting)
+            )));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), line);
+    }
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(inner);
     let [l_label, l_spark] =
@@ -171,6 +193,17 @@ fn render_panel(frame: &mut Frame, area: Rect, app: &App, info: &QueueInfo, them
             Span::styled("depth ", theme.muted),
             // The table's own count: the sparkline's last sample can be a tick older.
             Span::raw(current.map_or("-".into(), thousands)),
+            Span::styled(
+                if info.rate_limited > 0 {
+                    format!(
+                        "  + {} waiting for a rate limit",
+                        thousands(info.rate_limited)
+                    )
+                } else {
+                    String::new()
+                },
+                theme.warn,
+            ),
         ])),
         l_label,
     );

@@ -282,3 +282,37 @@ fn hostile_text_is_shown_never_obeyed() {
         }
     }
 }
+
+/// RQ 3.0 rate limits: the queue panel says how many of the queue's jobs wait for a slot
+/// and lists every rate limit with its slots.
+#[test]
+fn queue_panel_shows_rate_limits() {
+    let mut ov = fixtures::overview();
+    ov.queues[0].rate_limited = 8;
+    ov.rate_limits = vec![crate::rq::RateLimitInfo {
+        key: "stripe".into(),
+        concurrency: Some(2),
+        allowed: 2,
+        waiting: 8,
+        oldest_waiting_since: None,
+    }];
+    let mut app = App::new("redis://:***@127.0.0.1:6379/0", false);
+    app.update(Msg::ConnectionChanged(ConnState::Live), fixtures::now());
+    app.update(
+        Msg::OverviewLoaded(Box::new(ov), fixtures::now()),
+        fixtures::now(),
+    );
+    let t = draw(&mut app, 100, 30);
+    let screen: String = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(screen.contains("+ 8 waiting for a rate limit"), "{screen}");
+    assert!(
+        screen.contains("rate limits stripe 2/2 running, 8 waiting"),
+        "{screen}"
+    );
+}
