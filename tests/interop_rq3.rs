@@ -106,10 +106,18 @@ fn dump(con: &mut redis::Connection, prefix: &str) -> BTreeMap<String, String> {
 /// Builds the state once in db 1, copies it to db 2, runs RQ's operation on db 1 and
 /// rqctl's on db 2, and compares the two key by key.
 fn parity(prefix: &str, rq_op: &str, rqctl_args: &[&str]) {
+    parity_with(prefix, "", rq_op, rqctl_args);
+}
+
+/// `parity` with `more` run after the common setup (same imports).
+fn parity_with(prefix: &str, more: &str, rq_op: &str, rqctl_args: &[&str]) {
     let server = RedisServer::start();
     let (theirs, ours) = (with_db(&server.url(), 1), with_db(&server.url(), 2));
     let env = format!("import os\nos.environ['RQ_KEY_PREFIX'] = {prefix:?}\n");
-    Rq::V3.script(&theirs, &format!("{env}{SETUP}"));
+    Rq::V3.script(
+        &theirs,
+        &format!("{env}{SETUP}from rq.job import Job\n{more}"),
+    );
     let mut c1 = redis::Client::open(theirs.as_str())
         .unwrap()
         .get_connection()
@@ -290,4 +298,20 @@ fn rate_limits_and_a_custom_prefix_read_back() {
         Some(2),
         "--limit 0 is refused, not one row"
     );
+}
+
+/// `rqctl clean` against RQ 3.0's `clean_registries` on the same copy: a dependent left in
+/// the ready registry (its worker died between the two steps) is enqueued, the slots that
+/// `Queue.empty()` leaked are freed and given to waiting jobs, expired entries go.
+#[test]
+fn clean_matches_rq_3() {
+    let setup = "\nfrom rq.registry import ReadyJobRegistry, FinishedJobRegistry\nq2 = Queue('other', connection=r)\nchild = Job.fetch('child', connection=r)\nwith r.pipeline() as p:\n    ReadyJobRegistry(queue=q).register_jobs([child], pipeline=p)\n    p.execute()\nr.zadd(FinishedJobRegistry(queue=q).key, {'e0': 1000})\nlim = Queue('lim', connection=r)\nfor i in range(3):\n    lim.enqueue(labjobs.add, i, 1, job_id=f'lk{i}', rate_limit=RateLimit('leak', 1))\nlim.empty()\nfor i in range(3, 5):\n    lim.enqueue(labjobs.add, i, 1, job_id=f'lk{i}', rate_limit=RateLimit('leak', 1))\n";
+    for prefix in ["rq", "myapp"] {
+        parity_with(
+            prefix,
+            setup,
+            "clean_registries(q)\nclean_registries(Queue('lim', connection=r))",
+            &["clean", "default", "lim"],
+        );
+    }
 }

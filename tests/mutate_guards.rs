@@ -175,10 +175,16 @@ fn a_user_who_may_do_only_part_of_a_mutation_changes_nothing() {
     let url = server.url();
     rq_state(&url);
     let mut con = server.conn();
-    // May read everything but write only job hashes and queue lists.
+    // May read everything but write only job hashes, their results and queue lists.
     let _: () = redis::cmd("ACL")
         .arg(&["SETUSER", "ops", "on", ">pw", "+@all", "resetkeys", "%R~*"])
-        .arg(&["~rq:job:*", "~rq:queue:*", "resetchannels", "&*"])
+        .arg(&[
+            "~rq:job:*",
+            "~rq:results:*",
+            "~rq:queue:*",
+            "resetchannels",
+            "&*",
+        ])
         .query(&mut con)
         .unwrap();
     let limited = format!("redis://ops:pw@127.0.0.1:{}/0", server.port);
@@ -207,7 +213,8 @@ fn a_user_who_may_do_only_part_of_a_mutation_changes_nothing() {
             text(&out)
         );
     }
-    // What the user may do, it does: emptying the queue touches only jobs and the list.
+    // What the user may do, it does: emptying the queue touches only jobs, their results and
+    // the list.
     let out = rqctl(&limited, &["empty", "default", "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(con.llen::<_, i64>("rq:queue:default").unwrap(), 0);

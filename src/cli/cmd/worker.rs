@@ -203,8 +203,24 @@ pub async fn clean(
                 if r.abandoned_dangling > 0 { format!(" ({} dangling dropped)", thousands(r.abandoned_dangling)) } else { String::new() },
                 thousands(r.stale_workers),
             ));
+            if r.ready_enqueued > 0 {
+                out.line(&format!(
+                    "  {} ready dependents enqueued (RQ 3.0)",
+                    thousands(r.ready_enqueued)
+                ));
+            }
+            if r.rate_limit_slots_freed + r.rate_limit_jobs_admitted + r.rate_limit_keys_forgotten
+                > 0
+            {
+                out.line(&format!(
+                    "  rate limits: {} stale slots freed, {} waiting jobs admitted, {} unused keys forgotten",
+                    thousands(r.rate_limit_slots_freed),
+                    thousands(r.rate_limit_jobs_admitted),
+                    thousands(r.rate_limit_keys_forgotten)
+                ));
+            }
             for why in &r.refused {
-                out.line(&format!("  left as it was: {why}"));
+                out.line(&format!("  left as it was: {}", crate::present::safe(why)));
             }
             if let Some(e) = &r.error {
                 out.line(&format!("  stopped early: {e}"));

@@ -12,7 +12,7 @@ use super::super::keys::{self, Registry};
 use super::super::reply::{self, Replies};
 use super::bulk::Member;
 use super::now_stamps;
-use super::scripts::ABANDON;
+use super::scripts::{ABANDON, CLEAN_RATE_LIMITS, CLEAN_READY};
 
 /// What cleaning one queue did (or would do, on a dry run).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -27,10 +27,18 @@ pub struct CleanReport {
     pub abandoned_failed: u64,
     /// Abandoned jobs with retries left, requeued or scheduled as RQ retries them.
     pub abandoned_retried: u64,
-    /// Started entries whose job hash is gone, removed.
+    /// Started entries whose job hash is gone, or whose job is not running any more (a
+    /// leftover, which RQ 3.0 drops rather than fail), removed.
     pub abandoned_dangling: u64,
     /// Worker registrations whose worker key is gone, removed from the worker sets.
     pub stale_workers: u64,
+    /// RQ 3.0: dependents left in the ready registry, enqueued.
+    pub ready_enqueued: u64,
+    /// RQ 3.0 rate limits (shared by all queues; cleaned with the first queue, as RQ's
+    /// maintenance does within each queue's): slots freed, jobs admitted, keys forgotten.
+    pub rate_limit_slots_freed: u64,
+    pub rate_limit_jobs_admitted: u64,
+    pub rate_limit_keys_forgotten: u64,
     /// Abandoned jobs left as they were, with why (wrong key type, missing permission).
     pub refused: Vec<String>,
     /// Jobs whose outcome is unknown (the connection failed before Redis answered).
@@ -51,6 +59,10 @@ impl CleanReport {
             abandoned_retried: 0,
             abandoned_dangling: 0,
             stale_workers: 0,
+            ready_enqueued: 0,
+            rate_limit_slots_freed: 0,
+            rate_limit_jobs_admitted: 0,
+            rate_limit_keys_forgotten: 0,
             refused: Vec::new(),
             unknown: 0,
             locked: false,
@@ -62,7 +74,7 @@ impl CleanReport {
 impl RqClient {
     /// Cleans each queue's registries and worker set. Failure callbacks (Python) cannot run.
     pub async fn clean(&mut self, queues: &[String], dry_run: bool) -> Result<Vec<CleanReport>> {
-        let mut out = Vec::new();
+        let mut out: Vec<CleanReport> = Vec::new();
         for q in queues {
             // A failure on one queue is reported with it; the others are still cleaned.
             let report = match self.clean_queue(q, dry_run).await {
@@ -74,7 +86,83 @@ impl RqClient {
             };
             out.push(report);
         }
+        if let Some(first) = out.iter_mut().find(|r| !r.locked && r.error.is_none())
+            && let Err(e) = self.clean_rate_limits(first).await
+        {
+            first.error = Some(e.to_string());
+        }
         Ok(out)
+    }
+
+    /// RQ 3.0's RateLimitRegistry.cleanup over every key in `<p>:rl-keys`.
+    async fn clean_rate_limits(&mut self, rep: &mut CleanReport) -> Result<()> {
+        let v = self
+            .cmd(
+                "read rate limits",
+                redis::cmd("SMEMBERS")
+                    .arg(self.keys.rate_limit_keys())
+                    .clone(),
+            )
+            .await?;
+        let names = reply::members(&v);
+        if names.is_empty() {
+            return Ok(());
+        }
+        if rep.dry_run {
+            return Ok(());
+        }
+        let (stamp, now) = now_stamps();
+        let mut call = CLEAN_RATE_LIMITS.prepare_invoke();
+        call.arg(self.keys.with_colon()).arg(&stamp).arg(now);
+        for n in &names {
+            call.arg(n.as_slice());
+        }
+        let got: Vec<i64> = call
+            .invoke_async(self.connection())
+            .await
+            .map_err(|e| super::super::error::Error::redis("clean rate limits", &e))?;
+        let at = |i: usize| u64::try_from(got.get(i).copied().unwrap_or(0)).unwrap_or(0);
+        rep.rate_limit_slots_freed = at(0);
+        rep.rate_limit_jobs_admitted = at(1);
+        rep.rate_limit_keys_forgotten = at(2);
+        Ok(())
+    }
+
+    /// RQ 3.0's ReadyJobRegistry.cleanup: dependents left in the ready registry are enqueued.
+    async fn clean_ready(&mut self, queue: &str, rep: &mut CleanReport) -> Result<()> {
+        let ready = self.keys.registry(Registry::Ready, queue);
+        let v = self
+            .cmd(
+                "read ready registry",
+                redis::cmd("ZRANGE").arg(&ready).arg(0).arg(-1).clone(),
+            )
+            .await?;
+        let ids: Vec<String> = reply::members(&v)
+            .iter()
+            .map(|m| keys::name_from_bytes(m))
+            .collect();
+        if rep.dry_run {
+            rep.ready_enqueued = ids.len() as u64;
+            return Ok(());
+        }
+        let args = [keys::name_bytes(queue).into_owned()];
+        let run = self
+            .run_batches(&CLEAN_READY, &[ready], &args, &ids, |id, c| {
+                c.arg(id);
+            })
+            .await;
+        for (id, o) in ids.iter().zip(&run.outcomes) {
+            match o.code {
+                1 => rep.ready_enqueued += 1,
+                0 | super::scripts::UNKNOWN => {}
+                _ => rep.refused.push(format!("{id}: {}", o.reason())),
+            }
+        }
+        rep.unknown += run.unknown;
+        match run.error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     async fn clean_queue(&mut self, queue: &str, dry_run: bool) -> Result<CleanReport> {
@@ -169,7 +257,7 @@ impl RqClient {
                 match o.code {
                     1 => rep.abandoned_failed += 1,
                     2 => rep.abandoned_retried += 1,
-                    -1 => rep.abandoned_dangling += 1,
+                    -1 | 3 => rep.abandoned_dangling += 1,
                     0 | super::scripts::UNKNOWN => {}
                     _ => rep.refused.push(format!("{}: {}", m.id, o.reason())),
                 }
@@ -187,6 +275,7 @@ impl RqClient {
             )
             .await?;
         rep.failed_expired = count(&v);
+        self.clean_ready(queue, rep).await?;
 
         // Worker registrations whose key is gone.
         if !worker_keys.is_empty() {

@@ -42,6 +42,10 @@ pub(super) static EMPTY_QUEUE: LazyLock<Script> =
     LazyLock::new(|| guarded(&[include_str!("../scripts/empty_queue.lua")]));
 pub(super) static DELETE_QUEUE: LazyLock<Script> =
     LazyLock::new(|| guarded(&[include_str!("../scripts/delete_queue.lua")]));
+pub(super) static CLEAN_READY: LazyLock<Script> =
+    LazyLock::new(|| guarded(&[include_str!("../scripts/clean_ready.lua")]));
+pub(super) static CLEAN_RATE_LIMITS: LazyLock<Script> =
+    LazyLock::new(|| guarded(&[include_str!("../scripts/clean_rate_limits.lua")]));
 pub(super) static COMPACT: LazyLock<Script> =
     LazyLock::new(|| guarded(&[include_str!("../scripts/compact.lua")]));
 

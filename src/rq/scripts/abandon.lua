@@ -6,8 +6,10 @@
 -- ARGV[1] = now (epoch seconds), ARGV[2] = now (RQ timestamp), ARGV[3] = queue name,
 -- ARGV[4] = the exc_string field (base64 of zlib of the message),
 -- ARGV[5..] = pairs of member and job id.
--- Returns one result per job: 1 failed, 2 retried, 0 no longer expired, -1 job hash gone
--- (member removed), -6 key is not a hash, {-8, why} refused by a check.
+-- Returns one result per job: 1 failed, 2 retried, 3 not started any more (a leftover entry,
+-- removed as RQ 3.0 does), 0 no longer expired, -1 job hash gone (member removed), -6 key is
+-- not a hash, {-8, why} refused by a check. A rate-limited job's slot is freed and given on
+-- (RQ 3.0), unless it was requeued.
 local now = tonumber(ARGV[1])
 
 local function plan(member, id)
@@ -17,8 +19,10 @@ local function plan(member, id)
   if call('EXISTS', key) == 0 then return -1, { { 'ZREM', KEYS[1], member } } end
   if type_of(key) ~= 'hash' then return -6 end
   local w = { { 'ZREM', KEYS[1], member } }
-  local origin, retries, intervals, failure_ttl = unpack(call('HMGET', key, 'origin',
-    'retries_left', 'retry_intervals', 'failure_ttl'))
+  local origin, retries, intervals, failure_ttl, status, limit = unpack(call('HMGET', key,
+    'origin', 'retries_left', 'retry_intervals', 'failure_ttl', 'status', 'rate_limit_key'))
+  -- Leftover entries after success or failure are not abandoned jobs (RQ 3.0).
+  if status ~= 'started' then return 3, w end
   if not origin or origin == '' then origin = ARGV[3] end
   -- Foreign values are made safe before use: a number that does not parse is 0.
   retries = math.floor(tonumber(retries or '') or 0)
@@ -33,6 +37,7 @@ local function plan(member, id)
     if interval > 0 then
       w[#w + 1] = { 'HSET', key, 'status', 'scheduled' }
       w[#w + 1] = { 'ZADD', P .. 'scheduled:' .. origin, now + interval, id }
+      for _, x in ipairs(release(id, limit)) do w[#w + 1] = x end
     else
       w[#w + 1] = { 'HSET', key, 'status', 'queued', 'enqueued_at', ARGV[2] }
       w[#w + 1] = { 'RPUSH', P .. 'queue:' .. origin, id }
@@ -56,6 +61,7 @@ local function plan(member, id)
   w[#w + 1] = { 'XADD', results, 'MAXLEN', '~', 10, '*', 'type', 2, 'worker_name', '',
     'exc_string', ARGV[4] }
   if ttl and ttl > 0 then w[#w + 1] = { 'EXPIRE', results, ttl } end
+  for _, x in ipairs(release(id, limit)) do w[#w + 1] = x end
   return 1, w
 end
 

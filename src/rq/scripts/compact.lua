@@ -13,5 +13,5 @@ for i, id in ipairs(ids) do
   end
 end
 local why = apply(w)
-if why then return redis.error_reply(why) end
+if why then return refuse(why) end
 return { #w, #ids }

@@ -20,5 +20,5 @@ if #keys > 0 then w[#w + 1] = { 'DEL', unpack(keys) } end
 w[#w + 1] = { 'SREM', KEYS[2], ARGV[1] }
 w[#w + 1] = { 'DEL', KEYS[1] }
 local why = apply(w)
-if why then return redis.error_reply(why) end
+if why then return refuse(why) end
 return #ids

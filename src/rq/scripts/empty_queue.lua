@@ -21,5 +21,5 @@ for _, id in ipairs(ids) do
 end
 if #keys > 0 then w[#w + 1] = { 'DEL', unpack(keys) } end
 local why = apply(w)
-if why then return redis.error_reply(why) end
+if why then return refuse(why) end
 return #ids

@@ -79,6 +79,14 @@ local function apply(writes)
   return nil
 end
 
+-- An error reply for a refusal of a whole call, with the code Redis would use, so that
+-- clients read it as what it is (NOPERM, WRONGTYPE).
+local function refuse(why)
+  local code = 'NOPERM'
+  if why:sub(1, 10) == 'wrong type' then code = 'WRONGTYPE' end
+  return redis.error_reply(code .. ' ' .. why)
+end
+
 -- Runs `plan(...)` (reads only; returns a code, or a list of writes and the code to report
 -- once they are applied) and applies its writes. A read the server refuses (ACL) or a
 -- write that may not run makes the job's result {-8, why}, with nothing written.
