@@ -406,13 +406,18 @@ fn a_dry_run_over_many_dangling_ids_streams() {
         let mut cmd = redis::cmd("ZADD");
         cmd.arg("rq:failed:many");
         for i in chunk {
-            cmd.arg(1_000_000 + i)
+            // Failure expiries in the future, as RQ scores them (past ones are left out).
+            cmd.arg(4_000_000_000_u64 + *i as u64)
                 .arg(format!("{i:08x}-dead-4000-8000-000000000000"));
         }
         cmd.exec(&mut c).unwrap();
     }
     // Three real jobs, two of them first in score order, one among the dangling ids.
-    for (id, score) in [("real-a", 1.0), ("real-b", 2.0), ("real-c", 1_000_005.5)] {
+    for (id, score) in [
+        ("real-a", 3.9e9),
+        ("real-b", 3.9e9 + 1.0),
+        ("real-c", 4e9 + 5.5),
+    ] {
         failed_job(&mut c, "many", id, &[("data", data("labjobs.add", vec![]))]);
         let _: () = c.zadd("rq:failed:many", id, score).unwrap();
     }

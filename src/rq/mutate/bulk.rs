@@ -114,9 +114,13 @@ impl RqClient {
                 .await?;
             let scored = reply::scored(&page);
             let fetched = scored.len();
-            let members: Vec<Member> = scored
+            let in_window: Vec<(Vec<u8>, f64)> = scored
                 .into_iter()
                 .take_while(|(_, score)| max_score.is_none_or(|max| *score <= max))
+                .collect();
+            let past_window = in_window.len() < fetched;
+            let members: Vec<Member> = in_window
+                .into_iter()
                 // Entries whose expiry passed are left for RQ's cleanup (`expired_left`).
                 .filter(|(_, score)| {
                     let expired = expired_by.is_some_and(|now| (0.0..=now).contains(score));
@@ -135,7 +139,7 @@ impl RqClient {
             report.matched += present;
             report.dangling_removed += ids.len() as u64 - present;
             // Scores only grow along the ranks: past `max_score`, nothing more qualifies.
-            if members.len() < fetched || fetched < SNAPSHOT_PAGE as usize {
+            if past_window || fetched < SNAPSHOT_PAGE as usize {
                 return Ok(());
             }
             start += SNAPSHOT_PAGE;
