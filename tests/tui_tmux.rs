@@ -93,8 +93,11 @@ fn rqtop_in_tmux_follows_real_rq() {
     tmux.run(&["send-keys", "-t", "t", "Escape"]);
     tmux.wait_screen("help closed", |s| !s.contains("Keys (Esc closes"));
     tmux.run(&["send-keys", "-t", "t", "q"]);
+    // The shell creates the file before it writes to it: wait for the line itself.
     let code = wait_for(Duration::from_secs(10), || {
-        std::fs::read_to_string(&exit_file).ok()
+        std::fs::read_to_string(&exit_file)
+            .ok()
+            .filter(|s| s.ends_with('\n'))
     })
     .expect("rqtop exits");
     assert_eq!(code.trim(), "EXIT=0");
@@ -143,7 +146,9 @@ fn a_closed_terminal_ends_rqtop_demo_and_its_server() {
         "the demo's redis-server on {port} outlived rqtop"
     );
     let code = wait_for(Duration::from_secs(10), || {
-        std::fs::read_to_string(&code_file).ok()
+        std::fs::read_to_string(&code_file)
+            .ok()
+            .filter(|s| !s.trim().is_empty())
     })
     .expect("rqtop's exit code");
     assert_eq!(
