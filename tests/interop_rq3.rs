@@ -35,6 +35,7 @@ q.enqueue(labjobs.add, 2, 2, job_id='child', depends_on='parent')
 q.enqueue_in(datetime.timedelta(hours=1), labjobs.add, 3, 3, job_id='s1')
 for i in range(3):
     q.enqueue(labjobs.add, i, 10, job_id=f'rl{i}', rate_limit=RateLimit('stripe', 1))
+q.enqueue_in(datetime.timedelta(hours=1), labjobs.add, 4, 4, job_id='s2', rate_limit=RateLimit('stripe', 1))
 "#;
 
 /// A value that is a time (RQ timestamp or epoch seconds) compares to the second.
@@ -226,8 +227,8 @@ fn empty_matches_rq_3() {
 #[test]
 fn enqueue_now_matches_rq_3() {
     both_prefixes(
-        "ScheduledJobRegistry(queue=q).requeue('s1')",
-        &["enqueue-now", "s1"],
+        "ScheduledJobRegistry(queue=q).requeue('s1')\nScheduledJobRegistry(queue=q).requeue('s2')",
+        &["enqueue-now", "s1", "s2"],
     );
 }
 

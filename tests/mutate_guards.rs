@@ -257,3 +257,74 @@ ScheduledJobRegistry(queue=q).requeue('sched1')
     assert!(queue.contains(&"sched1".to_string()), "{queue:?}");
     assert!(con.exists::<_, bool>("rq:job:sched1").unwrap());
 }
+
+/// RQ 3.0 data under an ACL written before RQ 3.0 (no `rq:rl*` keys), and a waiting set that
+/// holds an id whose key is not a job hash: the plain job is requeued whole, the
+/// rate-limited one is refused whole (digest unchanged), and a re-run never duplicates.
+#[test]
+fn rate_limited_requeue_under_a_partial_acl_and_a_hostile_waiting_set() {
+    let server = RedisServer::start();
+    let url = server.url();
+    Rq::V3.script(
+        &url,
+        "import subprocess\nfrom rq import Queue\nfrom rq.rate_limit import RateLimit\nimport labjobs\nq = Queue('a', connection=r)\nq.enqueue(labjobs.fail, 'x', job_id='j1')\nq.enqueue(labjobs.fail, 'x', job_id='j2', rate_limit=RateLimit('stripe', 1))\nsubprocess.run([sys.executable, '-m', 'rq.cli', 'worker', '--burst', '--url', URL, 'a'], check=True, capture_output=True)",
+    );
+    let mut con = server.conn();
+    let _: () = redis::cmd("ACL")
+        .arg(&["SETUSER", "old", "on", ">pw", "+@all", "resetkeys"])
+        .arg(&[
+            "~rq:job:*",
+            "~rq:failed:*",
+            "~rq:queue:*",
+            "~rq:results:*",
+            "resetchannels",
+            "&*",
+        ])
+        .query(&mut con)
+        .unwrap();
+    let old = format!("redis://old:pw@127.0.0.1:{}/0", server.port);
+    let mut before = digest(&mut con);
+    let out = rqctl(&old, &["requeue", "j1", "j2"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("j2: no permission"), "{}", text(&out));
+    let queue: Vec<String> = con.lrange("rq:queue:a", 0, -1).unwrap();
+    assert_eq!(queue, ["j1"], "the plain job is requeued whole");
+    let mut after = digest(&mut con);
+    for k in ["rq:job:j1", "rq:queue:a", "rq:failed:a"] {
+        before.remove(k.as_bytes());
+        after.remove(k.as_bytes());
+    }
+    assert_eq!(
+        before, after,
+        "the refused job and everything else as they were"
+    );
+
+    // A waiting set with an id whose key is a string: requeue --all twice, each id once.
+    let _: () = con.zadd("rq:rl:stripe:rate_limited", "zz", 1).unwrap();
+    let _: () = con.set("rq:job:zz", "not a hash").unwrap();
+    let _: () = con.zadd("rq:rl:stripe:rate_limited", "zz", 1).unwrap();
+    for _ in 0..2 {
+        let out = rqctl(&url, &["requeue", "--all", "failed"]);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
+    }
+    let queue: Vec<String> = con.lrange("rq:queue:a", 0, -1).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    assert!(
+        queue.iter().all(|id| seen.insert(id.clone())),
+        "duplicated: {queue:?}"
+    );
+    let failed: Vec<String> = con.zrange("rq:failed:a", 0, -1).unwrap();
+    let waiting: Vec<String> = con.zrange("rq:rl:stripe:rate_limited", 0, -1).unwrap();
+    let allowed: Vec<String> = con.zrange("rq:rl:stripe:allowed", 0, -1).unwrap();
+    for id in ["j1", "j2"] {
+        let places = [&queue, &failed, &waiting]
+            .iter()
+            .filter(|l| l.contains(&id.to_string()))
+            .count();
+        assert_eq!(
+            places, 1,
+            "{id}: queue {queue:?} failed {failed:?} waiting {waiting:?}"
+        );
+    }
+    assert!(allowed.len() <= 1, "the limit holds: {allowed:?}");
+}

@@ -21,7 +21,11 @@ async fn main() -> ExitCode {
                 .collect::<Vec<_>>()
                 .join(": ");
             // The terminal is restored by now; it may also be gone (SSH closed): ignore that.
-            let _ = writeln!(std::io::stderr(), "rqtop: error: {msg}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "rqtop: error: {}",
+                rqtop::present::safe(&msg)
+            );
             ExitCode::from(1)
         }
     }

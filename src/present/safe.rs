@@ -61,11 +61,14 @@ fn raw_byte(c: char) -> Option<u32> {
 
 /// Characters that change how the text around them reads without showing themselves:
 /// bidi embeddings, overrides and isolates, zero-width marks and joiners, line and
-/// paragraph separators, the BOM, and interlinear annotation marks.
+/// paragraph separators, the BOM, interlinear annotation marks, fillers that render as
+/// nothing (Hangul fillers, the grapheme joiner), variation selectors and tag characters
+/// (used to hide text).
 fn invisible(c: char) -> bool {
     matches!(c as u32,
-        0x00ad | 0x061c | 0x180e | 0x200b..=0x200f | 0x2028..=0x202e | 0x2060..=0x2069
-        | 0xfeff | 0xfff9..=0xfffb)
+        0x00ad | 0x034f | 0x061c | 0x115f | 0x1160 | 0x180b..=0x180f | 0x200b..=0x200f
+        | 0x2028..=0x202e | 0x2060..=0x2069 | 0x3164 | 0xfe00..=0xfe0f | 0xfeff | 0xffa0
+        | 0xfff9..=0xfffb | 0xe0000..=0xe007f | 0xe0100..=0xe01ef)
 }
 
 #[cfg(test)]

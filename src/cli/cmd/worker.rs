@@ -98,7 +98,7 @@ struct Suspension<'a> {
 }
 
 fn suspension_report(action: &'static str, changed: bool) -> Report {
-    let mut r = Report::new_for_cli(action, "workers (rq:suspended)");
+    let mut r = Report::new_for_cli(action, "workers");
     r.matched = 1;
     r.done = u64::from(changed);
     r

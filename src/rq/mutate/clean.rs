@@ -117,14 +117,24 @@ impl RqClient {
         for n in &names {
             call.arg(n.as_slice());
         }
-        let got: Vec<i64> = call
+        let got: redis::Value = call
             .invoke_async(self.connection())
             .await
             .map_err(|e| super::super::error::Error::redis("clean rate limits", &e))?;
-        let at = |i: usize| u64::try_from(got.get(i).copied().unwrap_or(0)).unwrap_or(0);
+        let parts = reply::items(&got);
+        let at = |i: usize| {
+            parts
+                .get(i)
+                .and_then(reply::int)
+                .and_then(|n| u64::try_from(n).ok())
+                .unwrap_or(0)
+        };
         rep.rate_limit_slots_freed = at(0);
         rep.rate_limit_jobs_admitted = at(1);
         rep.rate_limit_keys_forgotten = at(2);
+        for why in parts.iter().skip(3).filter_map(reply::text) {
+            rep.refused.push(format!("rate limit {why}"));
+        }
         Ok(())
     }
 
@@ -148,7 +158,7 @@ impl RqClient {
         let args = [keys::name_bytes(queue).into_owned()];
         let run = self
             .run_batches(&CLEAN_READY, &[ready], &args, &ids, |id, c| {
-                c.arg(id);
+                c.arg(&*keys::name_bytes(id));
             })
             .await;
         for (id, o) in ids.iter().zip(&run.outcomes) {
@@ -250,7 +260,8 @@ impl RqClient {
             ];
             let run = self
                 .run_batches(&ABANDON, &[wip], &args, &members, |m, c| {
-                    c.arg(&m.member).arg(&m.id);
+                    c.arg(&*keys::name_bytes(&m.member))
+                        .arg(&*keys::name_bytes(&m.id));
                 })
                 .await;
             for (m, o) in members.iter().zip(&run.outcomes) {

@@ -174,7 +174,8 @@ impl RqClient {
                 &args,
                 &members,
                 |m, c| {
-                    c.arg(&m.member).arg(&m.id);
+                    c.arg(&*keys::name_bytes(&m.member))
+                        .arg(&*keys::name_bytes(&m.id));
                 },
             )
             .await;
@@ -236,6 +237,10 @@ impl RqClient {
                             std::slice::from_ref(&key),
                         ));
                         break;
+                    } else {
+                        // The script failed while running: jobs before the failure were
+                        // changed, each whole; which ones is not known.
+                        report.unknown += batch;
                     }
                     report.error = Some(err);
                     break;
@@ -345,7 +350,9 @@ impl RqClient {
         let args = [flag(force).to_string(), String::new()];
         let run = self
             .run_batches(&DELETE, &[], &args, &probes, |p, c| {
-                c.arg(&p.id).arg(&p.id).arg(schedule_kind(p));
+                c.arg(&*keys::name_bytes(&p.id))
+                    .arg(&*keys::name_bytes(&p.id))
+                    .arg(schedule_kind(p));
             })
             .await;
         tally(&mut report, ids.iter().map(String::as_str), run, 1, false);
@@ -378,7 +385,7 @@ impl RqClient {
         let args = [now.to_string(), flag(force).to_string()];
         let run = self
             .run_batches(&CANCEL, &[], &args, &probes, |p, c| {
-                c.arg(&p.id).arg(schedule_kind(p));
+                c.arg(&*keys::name_bytes(&p.id)).arg(schedule_kind(p));
             })
             .await;
         tally(&mut report, ids.iter().map(String::as_str), run, 1, false);
@@ -408,7 +415,7 @@ impl RqClient {
         let args = [stamp, now.to_string()];
         let run = self
             .run_batches(&ENQUEUE_NOW, &[], &args, ids, |id, c| {
-                c.arg(id);
+                c.arg(&*keys::name_bytes(id));
             })
             .await;
         let handed = run.outcomes.iter().filter(|o| o.code == 2).count();

@@ -134,7 +134,9 @@ impl RqClient {
         ];
         let run = self
             .run_batches(&DELETE, &[], &args, members, |m, c| {
-                c.arg(&m.member).arg(&m.id).arg("periodic");
+                c.arg(&*keys::name_bytes(&m.member))
+                    .arg(&*keys::name_bytes(&m.id))
+                    .arg("periodic");
             })
             .await;
         for (m, o) in members.iter().zip(&run.outcomes) {

@@ -5,18 +5,21 @@
 -- KEYS[1] = <prefix>ready:<q>. ARGV[1] = the queue name, ARGV[2..] = the ids to take.
 -- Returns one result per id: 1 enqueued, 0 dropped (not ready any more), {-8, why} refused.
 local queue = P .. 'queue:' .. ARGV[1]
+-- Rate limits to admit from once their jobs are in the waiting set.
+local admit = {}
 
 local function plan(id)
   if not call('ZSCORE', KEYS[1], id) then return 0 end
   local key = P .. 'job:' .. id
-  local status, ttl, front, limit = unpack(call('HMGET', key, 'status', 'ttl',
-    'enqueue_at_front', 'rate_limit_key'))
+  local status, ttl, front, limit, concurrency = unpack(call('HMGET', key, 'status', 'ttl',
+    'enqueue_at_front', 'rate_limit_key', 'rate_limit_concurrency'))
   local w = { { 'ZREM', KEYS[1], id } }
   if status ~= 'ready_to_enqueue' then return 0, w end
   ttl = math.floor(tonumber(ttl or '') or 0)
   if limit and limit ~= '' then
     w[#w + 1] = { 'HSET', key, 'status', 'rate_limited' }
-    w[#w + 1] = { 'ZADD', P .. 'rl:' .. limit .. ':rate_limited', math.floor(NOW), id }
+    for _, x in ipairs(limiter_writes(id, limit, concurrency)) do w[#w + 1] = x end
+    admit[#admit + 1] = limit
     return 1, w
   end
   w[#w + 1] = { 'HSET', key, 'status', 'queued', 'enqueued_at', STAMP }
@@ -29,8 +32,10 @@ end
 
 local out = {}
 for i = 2, #ARGV do
+  admit = {}
   out[#out + 1] = job(plan, ARGV[i])
-  local limit = call('HGET', P .. 'job:' .. ARGV[i], 'rate_limit_key')
-  if out[#out] == 1 and limit then apply(acquire(limit, 0, {})) end
+  if out[#out] == 1 then
+    for _, limit in ipairs(admit) do apply(try_acquire(limit, 0, {})) end
+  end
 end
 return out

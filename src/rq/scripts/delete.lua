@@ -46,7 +46,17 @@ local function plan(member, id, kind)
       w[#w + 1] = { 'ZREM', P .. 'wip:' .. origin, id .. ':' .. x }
     end
   end
-  for _, x in ipairs(execs) do w[#w + 1] = { 'DEL', P .. 'execution:' .. id .. ':' .. x } end
+  for _, x in ipairs(execs) do
+    local execution = P .. 'execution:' .. id .. ':' .. x
+    -- RQ 3.0 indexes running executions under their worker too.
+    if type_of(execution) == 'hash' then
+      local worker = call('HGET', execution, 'worker_name')
+      if worker and worker ~= '' then
+        w[#w + 1] = { 'SREM', P .. 'worker:' .. worker .. ':executions', id .. ':' .. x }
+      end
+    end
+    w[#w + 1] = { 'DEL', execution }
+  end
   if gid and gid ~= '' then w[#w + 1] = { 'SREM', P .. 'group:' .. gid, id } end
   if score_in(RQS, id) then
     w[#w + 1] = { 'ZREM', RQS, id }

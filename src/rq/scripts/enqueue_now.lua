@@ -9,12 +9,20 @@ local function plan(id)
   local key = P .. 'job:' .. id
   if call('EXISTS', key) == 0 then return -1 end
   if type_of(key) ~= 'hash' then return -6 end
-  local origin, timeout, ttl, front = unpack(call('HMGET', key, 'origin', 'timeout', 'ttl',
-    'enqueue_at_front'))
+  local origin, timeout, ttl, front, limit, concurrency = unpack(call('HMGET', key, 'origin',
+    'timeout', 'ttl', 'enqueue_at_front', 'rate_limit_key', 'rate_limit_concurrency'))
   origin = origin or ''
   local registry = P .. 'scheduled:' .. origin
   if origin ~= '' and score_in(registry, id) then
-    -- As RQ's ScheduledJobRegistry.requeue leaves it (the registry API RQ offers for this).
+    -- As RQ's ScheduledJobRegistry.requeue leaves it (the registry API RQ offers for this);
+    -- a rate-limited job (RQ 3.0) goes through its limiter, never straight on the queue.
+    if limit and limit ~= '' then
+      local w = { { 'HSET', key, 'status', 'rate_limited', 'started_at', '', 'ended_at', '',
+        'exc_info', '\120\156\3\0\0\0\0\1', 'enqueue_at_front', front or '0' } }
+      for _, x in ipairs(limiter_writes(id, limit, concurrency)) do w[#w + 1] = x end
+      w[#w + 1] = { 'ZREM', registry, id }
+      return 3, w
+    end
     local w = { { 'HSET', key, 'status', 'queued', 'enqueued_at', ARGV[1], 'started_at', '',
       'ended_at', '', 'exc_info', '\120\156\3\0\0\0\0\1' } }
     if not timeout then w[#w + 1] = { 'HSET', key, 'timeout', '180' } end
@@ -35,6 +43,13 @@ end
 
 local out = {}
 for i = 3, #ARGV do
-  out[#out + 1] = job(plan, ARGV[i])
+  local code = job(plan, ARGV[i])
+  if code == 3 then
+    -- Sent to its limiter: admitted now if a slot is free, else it waits.
+    local limit = call('HGET', P .. 'job:' .. ARGV[i], 'rate_limit_key')
+    apply(try_acquire(limit, 0, {}))
+    code = 1
+  end
+  out[#out + 1] = code
 end
 return out

@@ -15,11 +15,14 @@ local types = {}
 
 -- The type of a key, read once per call: our writes never change an existing key's type,
 -- but they create keys, so `none` is read again.
+-- A key this user may not even look at (ACL) reads as `unreadable`, never an error: a
+-- raised error would end the script after earlier jobs were written.
 local function type_of(key)
   local t = types[key]
   if not t then
-    t = call('TYPE', key)
-    t = t.ok or t
+    local ok, got = pcall(call, 'TYPE', key)
+    if not ok then return 'unreadable' end
+    t = got.ok or got
     if t ~= 'none' then types[key] = t end
   end
   return t
@@ -48,6 +51,9 @@ end
 local function refusal(w)
   local cmd, key = w[1], w[2]
   local need = adds[cmd] or removes[cmd]
+  if type_of(key) == 'unreadable' then
+    return 'no permission: this Redis user may not read ' .. key
+  end
   if need then
     local t = type_of(key)
     if t ~= 'none' and t ~= need then
@@ -133,6 +139,25 @@ local function acquire(k, freed, skip)
   return w
 end
 
+-- `acquire` as a plan that can never raise: a read refused or of the wrong type gives no
+-- admissions (the waiting jobs wait for RQ's own limiter or maintenance).
+local function try_acquire(k, freed, skip)
+  local ok, w = pcall(acquire, k, freed, skip)
+  if ok then return w end
+  return {}
+end
+
+-- Sends job `id` back through rate limit `k` as RQ 3.0's _enqueue_rate_limited_job does
+-- (registered key, its concurrency, the waiting set); the caller then calls `try_acquire`.
+-- Returns the writes; `concurrency` is the job's own `rate_limit_concurrency`.
+local function limiter_writes(id, k, concurrency)
+  return {
+    { 'SADD', P .. 'rl-keys', k },
+    { 'HSET', P .. 'rl:' .. k, 'concurrency', concurrency or '1' },
+    { 'ZADD', P .. 'rl:' .. k .. ':rate_limited', math.floor(NOW), id },
+  }
+end
+
 -- The writes that take job `id` (whose hash says rate limit `k`) out of its rate limit when
 -- it is deleted or canceled, as RQ 3.0's RELEASE_STALE does: out of the waiting set, and its
 -- slot freed (and given on) unless it is still running.
@@ -145,7 +170,7 @@ local function release(id, k)
   local live = type_of(executions) == 'zset' and call('ZCOUNT', executions, '(' .. NOW, '+inf') > 0
   if score_in(allowed, id) and not live then
     w[#w + 1] = { 'ZREM', allowed, id }
-    for _, x in ipairs(acquire(k, 1, { [id] = true })) do w[#w + 1] = x end
+    for _, x in ipairs(try_acquire(k, 1, { [id] = true })) do w[#w + 1] = x end
   end
   return w
 end

@@ -107,13 +107,11 @@ for k, member in ipairs(members) do
         call('SREM', P .. 'job:' .. parent .. ':dependents', id)
       end
     end
-    call('SADD', P .. 'rl-keys', limit)
-    call('HSET', P .. 'rl:' .. limit, 'concurrency', f[5] or '1')
-    call('ZADD', P .. 'rl:' .. limit .. ':rate_limited', math.floor(NOW), id)
+    for _, x in ipairs(limiter_writes(id, limit, f[5])) do call(unpack(x)) end
     -- Refused, it simply waits (a state RQ knows): its limiter or maintenance admits it.
     -- Jobs requeued before it are pushed first, so the queue keeps RQ's order.
     flush()
-    apply(acquire(limit, 0, {}))
+    apply(try_acquire(limit, 0, {}))
   elseif code == 1 then
     if started or from_head then remove[#remove + 1] = member end
     if origin == f[1] then

@@ -35,7 +35,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
     if total == 0 {
         frame.render_widget(b, table_area);
         let text = if app.filter.is_empty() {
-            "no queues: rq:queues is empty"
+            "no queues: RQ's set of queues is empty"
         } else {
             "no queue matches the filter"
         };
