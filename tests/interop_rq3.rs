@@ -316,3 +316,42 @@ fn clean_matches_rq_3() {
         );
     }
 }
+
+/// We change, real rq 3.0 carries on: rate-limited and plain failed jobs requeued by rqctl
+/// (under a custom prefix) are run to the end by a real `rq worker --burst`, and the
+/// rate-limit sets are left empty, as RQ leaves them after its own runs.
+#[test]
+fn requeued_jobs_run_on_a_real_rq_3_worker() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let env = "import os\nos.environ['RQ_KEY_PREFIX'] = 'myapp'\n";
+    Rq::V3.script(&url, &format!("{env}{SETUP}"));
+    let mut con = server.conn();
+    let _: () = con.del("flag").unwrap(); // fail_while now succeeds
+    let out = rqctl(&url, &["--prefix", "myapp", "requeue", "--all", "failed"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    Rq::V3.script(
+        &url,
+        &format!("{env}import subprocess\nsubprocess.run([sys.executable, '-m', 'rq.cli', 'worker', '--burst', '--url', URL, 'default'], check=True, capture_output=True, env=os.environ)"),
+    );
+    let doc = support::rqctl_json(&url, &["--prefix", "myapp", "info"]);
+    let default = doc["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "default")
+        .unwrap();
+    assert_eq!(default["failed"], 0, "{doc}");
+    assert_eq!(default["queued"], 0, "{doc}");
+    assert_eq!(default["rate_limited"], 0, "{doc}");
+    for id in ["f0", "f1", "f2", "rf0", "rl0", "rl1", "rl2"] {
+        let status: Option<String> = con.hget(format!("myapp:job:{id}"), "status").unwrap();
+        assert_eq!(status.as_deref(), Some("finished"), "{id}");
+    }
+    let allowed: i64 = con.zcard("myapp:rl:card:allowed").unwrap();
+    assert_eq!(allowed, 0, "slots released by the worker");
+}
