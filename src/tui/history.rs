@@ -196,19 +196,23 @@ impl History {
         self.index.is_empty()
     }
 
-    /// Seconds until the queue is empty at the rate it shrank over the last minute; None
-    /// when it is not shrinking.
+    /// Seconds until the queue is empty at the rate its jobs actually ended (finished or
+    /// failed) over the last minute; None when none ended. A queue that shrank because it
+    /// was emptied or compacted is not draining, so the depth's own fall is not used.
     #[must_use]
     pub fn drain_eta(&self, queue: &str) -> Option<f64> {
         let samples = self.samples(queue);
         let last = samples.last()?;
-        let first = samples.iter().find(|s| last.at - s.at <= 60.0)?;
-        let dt = last.at - first.at;
-        if dt < 5.0 || last.queued >= first.queued || last.queued == 0 {
+        let start = samples.iter().position(|s| last.at - s.at <= 60.0)?;
+        let dt = last.at - samples[start].at;
+        let ended: u64 = samples[start + 1..]
+            .iter()
+            .map(|s| s.finished + s.failed)
+            .sum();
+        if dt < 5.0 || ended == 0 || last.queued == 0 {
             return None;
         }
-        let rate = (first.queued - last.queued) as f64 / dt;
-        Some(last.queued as f64 / rate)
+        Some(last.queued as f64 / (ended as f64 / dt))
     }
 }
 
@@ -234,6 +238,23 @@ pub fn spark(values: &[u64], width: usize) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn draining_is_jobs_ending_not_the_depth_falling() {
+        let mut h = History::default();
+        // Emptied: depth 1,000 to 0 and then growing, nothing finishing (workers suspended).
+        for (i, queued) in [1000, 0, 10, 20, 30, 40, 50, 60].into_iter().enumerate() {
+            h.record(i as f64 * 2.0, &[q("a", queued, 0)]);
+        }
+        assert_eq!(h.drain_eta("a"), None, "not draining");
+        // Draining: 10 jobs a second finish, 100 queued.
+        let mut h = History::default();
+        for i in 0..10_u32 {
+            h.record(f64::from(i), &[q("b", 100, u64::from(i) * 10)]);
+        }
+        let eta = h.drain_eta("b").unwrap();
+        assert!((eta - 10.0).abs() < 0.5, "{eta}");
+    }
+
     fn q(name: &str, queued: u64, finished: u64) -> QueueInfo {
         QueueInfo {
             name: name.into(),
@@ -257,7 +278,9 @@ mod tests {
     fn drain_estimate_from_a_shrinking_queue() {
         let mut h = History::default();
         for i in 0..31 {
-            h.record(f64::from(i), &[q("a", 1000 - 10 * u64::from(i as u32), 0)]);
+            // 10 jobs finish each second.
+            let n = u64::from(i as u32);
+            h.record(f64::from(i), &[q("a", 1000 - 10 * n, 10 * n)]);
         }
         let eta = h.drain_eta("a").unwrap();
         assert!((eta - 70.0).abs() < 1.0, "{eta}");

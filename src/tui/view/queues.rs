@@ -135,9 +135,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
 fn render_panel(frame: &mut Frame, area: Rect, app: &App, info: &QueueInfo, theme: &Theme) {
     let queue = info.name.as_str();
     let samples = app.history.samples(queue);
+    // Say what is true before guessing: suspended or unattended queues do not drain.
+    let suspended = app.overview.as_ref().is_some_and(|o| o.suspended);
     let eta = match app.history.drain_eta(queue) {
+        _ if info.queued == 0 => "empty".to_string(),
+        _ if suspended => "suspended".to_string(),
+        _ if info.workers == 0 => "no workers".to_string(),
         Some(secs) => format!("drains in ~{}", present::span(secs)),
-        None if samples.last().is_some_and(|s| s.queued == 0) => "empty".to_string(),
         None => "not draining".to_string(),
     };
     let current = Some(info.queued);

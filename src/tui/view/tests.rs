@@ -316,3 +316,31 @@ fn queue_panel_shows_rate_limits() {
         "{screen}"
     );
 }
+
+/// The drain estimate never lies: a suspended server or a queue nobody listens on says so.
+#[test]
+fn queue_panel_says_why_a_queue_does_not_drain() {
+    for (suspended, workers, expect) in [(true, 2, "suspended"), (false, 0, "no workers")] {
+        let mut ov = fixtures::overview();
+        ov.suspended = suspended;
+        ov.queues[0].workers = workers;
+        let mut app = App::new("redis://:***@127.0.0.1:6379/0", false);
+        app.update(Msg::ConnectionChanged(ConnState::Live), fixtures::now());
+        app.update(
+            Msg::OverviewLoaded(Box::new(ov), fixtures::now()),
+            fixtures::now(),
+        );
+        let t = draw(&mut app, 100, 30);
+        let screen: String = t
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .map(|c| c.symbol())
+            .collect();
+        assert!(
+            screen.contains(&format!("default · {expect}")),
+            "{expect}: {screen}"
+        );
+    }
+}
