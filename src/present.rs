@@ -74,6 +74,28 @@ pub fn time(t: Option<Timestamp>) -> String {
     t.map_or_else(|| "-".to_string(), Timestamp::rfc3339)
 }
 
+/// What a page's order is, in the words of what the registry's scores are: queues run from
+/// the head, failed/finished/started scores are expiry times, scheduled ones run times,
+/// the others the time the job arrived.
+#[must_use]
+pub fn order_words(source: crate::rq::JobSource, newest_first: bool) -> &'static str {
+    use crate::rq::{JobSource, Registry};
+    match (source, newest_first) {
+        (JobSource::Queue, false) => "next to run first",
+        (JobSource::Queue, true) => "last to run first",
+        (JobSource::Registry(Registry::Failed | Registry::Finished | Registry::Started), false) => {
+            "soonest to expire first"
+        }
+        (JobSource::Registry(Registry::Failed | Registry::Finished | Registry::Started), true) => {
+            "latest to expire first"
+        }
+        (JobSource::Registry(Registry::Scheduled), false) => "soonest due first",
+        (JobSource::Registry(Registry::Scheduled), true) => "latest due first",
+        (JobSource::Registry(_), false) => "oldest first",
+        (JobSource::Registry(_), true) => "newest first",
+    }
+}
+
 /// Cuts `s` to `max` characters, marking the cut with `…`.
 #[must_use]
 pub fn clip(s: &str, max: usize) -> String {

@@ -23,7 +23,8 @@ pub struct JobsArgs {
     /// How many to skip first.
     #[arg(long, default_value_t = 0)]
     pub offset: u64,
-    /// Newest first (default: oldest first; for the queue, the next job to run first).
+    /// Reverse the order: by default the next job to run first (queue), the soonest to expire
+    /// (failed, finished, started), the soonest due (scheduled), else the oldest.
     #[arg(long)]
     pub newest: bool,
 }
@@ -72,7 +73,7 @@ pub async fn run(args: &JobsArgs, client: &mut RqClient, out: &mut Output) -> an
     }
     let shown_to = page.offset + page.jobs.len() as u64;
     out.line(&format!(
-        "{} of {} {} jobs in {} ({}{})",
+        "{} of {} {} jobs in {} ({})",
         if page.jobs.is_empty() {
             "none".to_string()
         } else {
@@ -80,13 +81,8 @@ pub async fn run(args: &JobsArgs, client: &mut RqClient, out: &mut Output) -> an
         },
         thousands(page.total),
         page.source,
-        page.queue,
-        if page.newest_first {
-            "newest"
-        } else {
-            "oldest"
-        },
-        " first"
+        present::safe(&page.queue),
+        present::order_words(page.source, page.newest_first)
     ));
     Ok(())
 }

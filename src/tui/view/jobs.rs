@@ -22,11 +22,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         empty(frame, table_area, "no queue to show", theme);
         return;
     };
-    let order = if app.jobs.newest_first {
-        "newest first"
-    } else {
-        "oldest first"
-    };
+    let order = present::order_words(app.jobs.source, app.jobs.newest_first);
     let range = match &app.jobs.page {
         Some(p) if !p.jobs.is_empty() => format!(
             "{}-{} of {}",
