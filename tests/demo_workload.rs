@@ -262,6 +262,19 @@ f = Job.fetch(failed_id, connection=r)
 res = f.latest_result()
 out['failed'] = {'status': f.get_status(), 'type': res.type.name, 'exc_string': res.exc_string,
                  'worker': res.worker_name}
+# A result is created when its job ends, never hours later (the seeded past included).
+from rq.registry import FinishedJobRegistry, FailedJobRegistry
+gaps = []
+for q in qs:
+    for reg in (FinishedJobRegistry(queue=q), FailedJobRegistry(queue=q)):
+        for jid in reg.get_job_ids(cleanup=False)[:50]:
+            if not Job.exists(jid, connection=r):
+                continue
+            job = Job.fetch(jid, connection=r)
+            res = job.latest_result()
+            if res and job.ended_at:
+                gaps.append(abs((res.created_at.replace(tzinfo=None) - job.ended_at.replace(tzinfo=None)).total_seconds()))
+out['result_gap_max'] = max(gaps) if gaps else None
 started = []
 for q in qs:
     for jid, xid in StartedJobRegistry(queue=q).get_job_and_execution_ids(cleanup=False):
@@ -394,6 +407,11 @@ fn demo_workload_is_real_rq() {
     assert!(v["total"].as_u64().unwrap() > 1000);
     let workers = v["workers"].as_array().unwrap();
     assert!(workers.len() >= 6, "{workers:?}");
+    let gap = v["result_gap_max"].as_f64().expect("results to compare");
+    assert!(
+        gap < 5.0,
+        "a result created {gap} s away from its job's end"
+    );
     assert!(
         workers.iter().any(|w| w[1] == "busy" && w[2].is_string()),
         "{workers:?}"

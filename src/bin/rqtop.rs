@@ -46,6 +46,12 @@ async fn run(args: TopArgs) -> anyhow::Result<()> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let url = server.url();
     let workload = tokio::spawn(async move { demo::run_workload(&url, stopped).await });
+    // On the normal screen, before the TUI covers it (the header shows the URL meanwhile).
+    let _ = writeln!(
+        std::io::stderr(),
+        "rqtop --demo: a private Redis at {url} (removed on exit); in another terminal try\n  rqctl -u {url} info",
+        url = server.url()
+    );
     let client = RqClient::connect(&ConnectOptions::new(server.url())).await?;
     let result = tui::run(client, opts).await;
     let _ = stop.send(true);

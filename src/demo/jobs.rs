@@ -260,13 +260,22 @@ pub struct Execution<'a> {
 pub fn add_result(pipe: &mut Pipeline, exec: &Execution<'_>, outcome: &Outcome, ttl: Option<i64>) {
     let b64 = base64::engine::general_purpose::STANDARD;
     let key = K.results(exec.job_id);
+    // The entry id is the result's creation time (RQ reads `created_at` from it): a result of
+    // the seeded past is stamped when its job ended, not when the demo wrote it.
+    let when = exec.ended.unwrap_or(exec.started);
+    let id = match SystemTime::now().duration_since(when) {
+        Ok(age) if age.as_secs() > 5 => when
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or_else(|_| "*".to_string(), |d| format!("{}-0", d.as_millis())),
+        _ => "*".to_string(),
+    };
     let cmd = pipe
         .cmd("XADD")
         .arg(&key)
         .arg("MAXLEN")
         .arg("~")
         .arg(10)
-        .arg("*");
+        .arg(id);
     match outcome {
         Outcome::Success(value) => {
             cmd.arg("type").arg(1).arg("worker_name").arg(exec.worker);
