@@ -8,6 +8,19 @@ mod queues;
 mod schedules;
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fit_tests {
+    #[test]
+    fn status_lines_are_cut_at_words() {
+        assert_eq!(super::fit_words(" requeued 3 jobs", 80), " requeued 3 jobs");
+        assert_eq!(
+            super::fit_words(" requeued 1,204 jobs from failed", 20),
+            " requeued 1,204…"
+        );
+        assert_eq!(super::fit_words("abcdefghij", 5), "abcd…");
+    }
+}
 mod widgets;
 mod workers;
 
@@ -194,9 +207,12 @@ fn render_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.bad,
         ))
     } else if let Some(s) = &app.status {
-        // Action results name jobs and queues: untrusted text, one line.
+        // Action results name jobs and queues: untrusted text, one line, cut at a word.
         Line::from(Span::styled(
-            format!(" {}", present::safe(&s.text)),
+            fit_words(
+                &format!(" {}", present::safe(&s.text)),
+                usize::from(area.width),
+            ),
             theme.tone(s.tone),
         ))
     } else if !app.filter.is_empty() {
@@ -215,14 +231,45 @@ fn render_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
+/// `text` cut to `width` columns at a word boundary, the cut marked with `…`.
+fn fit_words(text: &str, width: usize) -> String {
+    if present::width(text) <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for word in text.split_inclusive(' ') {
+        if present::width(&out) + present::width(word) + 1 > width {
+            break;
+        }
+        out.push_str(word);
+    }
+    if out.trim().is_empty() {
+        // One word longer than the line: cut it.
+        return present::clip(text, width);
+    }
+    format!("{}…", out.trim_end())
+}
+
 fn render_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = Vec::new();
     // `?` first: when the line is cut at the right edge, the way to every key stays visible.
     let mut hints = keymap::hints(&app.scopes(), app.read_only);
     hints.sort_by_key(|(key, _)| *key != "?");
+    // Whole hints only: the ones that do not fit are left out, never cut mid-word.
+    let mut room = usize::from(area.width);
     for (key, hint) in hints {
-        spans.push(Span::styled(format!(" {key}"), theme.key));
-        spans.push(Span::raw(format!(" {hint} ")));
+        let (k, mut h) = (format!(" {key}"), format!(" {hint} "));
+        let need = present::width(&k) + present::width(&h);
+        // The trailing space may fall off the edge; a letter of the hint may not.
+        if need - 1 > room {
+            break;
+        }
+        if need > room {
+            h.pop();
+        }
+        room = room.saturating_sub(need);
+        spans.push(Span::styled(k, theme.key));
+        spans.push(Span::raw(h));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
