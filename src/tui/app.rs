@@ -96,6 +96,9 @@ pub struct Status {
     pub tone: Tone,
 }
 
+/// The status while a refresh asked with `r` is on its way.
+const REFRESHING: &str = "refreshing…";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Popup {
     Help { scroll: u16 },
@@ -210,6 +213,12 @@ impl App {
                 retire(self.overview.replace(*ov));
                 self.overview_generation = self.overview_generation.wrapping_add(1);
                 self.updated_at = Some(at);
+                if self.status.as_ref().is_some_and(|s| s.text == REFRESHING) {
+                    self.status = Some(Status {
+                        text: "refreshed".into(),
+                        tone: Tone::Good,
+                    });
+                }
             }
             Msg::PageLoaded(page) => {
                 if Some(&page.queue) == self.jobs.queue.as_ref()
@@ -343,7 +352,14 @@ impl App {
             Action::NextTab => self.go_tab((self.tab.index() + 1) % TABS.len()),
             Action::PrevTab => self.go_tab((self.tab.index() + TABS.len() - 1) % TABS.len()),
             Action::GoTab(i) => self.go_tab(i),
-            Action::Refresh => out.push(Command::RefreshNow),
+            Action::Refresh => {
+                // Visible feedback: the key did something, and the next data says when.
+                self.status = Some(Status {
+                    text: REFRESHING.into(),
+                    tone: Tone::Info,
+                });
+                out.push(Command::RefreshNow);
+            }
             Action::Filter => self.filtering = true,
             Action::Sort => self.cycle_sort(),
             Action::Up

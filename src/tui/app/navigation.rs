@@ -9,6 +9,8 @@ impl App {
         if let Some(tab) = TABS.get(i) {
             if *tab != self.tab {
                 self.filter.clear();
+                // An action's result belongs to the tab it was taken on.
+                self.status = None;
             }
             self.tab = *tab;
             self.detail = None;

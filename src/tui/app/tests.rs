@@ -290,3 +290,27 @@ fn an_error_for_another_job_is_not_shown_and_marks_clear_after_actions() {
     );
     assert!(app.jobs_nav.marked.is_empty());
 }
+
+#[test]
+fn refresh_gives_feedback_and_results_stay_on_their_tab() {
+    let mut app = loaded();
+    let cmds = app.update(key('r'), fixtures::now());
+    assert!(cmds.contains(&Command::RefreshNow));
+    assert_eq!(
+        app.status.as_ref().map(|s| s.text.as_str()),
+        Some("refreshing…")
+    );
+    app.update(
+        Msg::OverviewLoaded(Box::new(fixtures::overview()), fixtures::now()),
+        fixtures::now(),
+    );
+    assert_eq!(
+        app.status.as_ref().map(|s| s.text.as_str()),
+        Some("refreshed")
+    );
+    app.update(key('2'), fixtures::now());
+    assert_eq!(
+        app.status, None,
+        "a result does not follow the user to another tab"
+    );
+}
