@@ -23,12 +23,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         return;
     };
     let order = present::order_words(app.jobs.source, app.jobs.newest_first);
+    let rows = app.visible_jobs();
+    // The rows on screen, not the page loaded: the table shows `view` rows at a time and
+    // scrolls just enough to keep the cursor visible (ratatui's own rule).
+    let view = usize::from(table_area.height.saturating_sub(3)).max(1);
+    let first = app.jobs_nav.selected.saturating_sub(view - 1);
+    let last = (first + view).min(rows.len());
     let range = match &app.jobs.page {
-        Some(p) if !p.jobs.is_empty() => format!(
+        Some(p) if !rows.is_empty() && app.filter.is_empty() => format!(
             "{}-{} of {}",
-            thousands(p.offset + 1),
-            thousands(p.offset + p.jobs.len() as u64),
+            thousands(p.offset + first as u64 + 1),
+            thousands(p.offset + last as u64),
             thousands(p.total)
+        ),
+        Some(_) if !rows.is_empty() => format!(
+            "{}-{} of {} matching on this page",
+            thousands(first as u64 + 1),
+            thousands(last as u64),
+            thousands(rows.len() as u64)
         ),
         Some(p) => format!("0 of {}", thousands(p.total)),
         None => "loading…".into(),
@@ -44,7 +56,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
     }
     title.push_str(&widgets::filter_note(&app.filter));
     let b = block(title, theme);
-    let rows = app.visible_jobs();
     if rows.is_empty() {
         frame.render_widget(b, table_area);
         let text = match (&app.jobs.page, app.filter.is_empty()) {

@@ -344,3 +344,37 @@ fn queue_panel_says_why_a_queue_does_not_drain() {
         );
     }
 }
+
+/// The Jobs title counts the rows on screen, not the page loaded behind them.
+#[test]
+fn jobs_title_counts_the_rows_on_screen() {
+    let mut app = loaded();
+    key(&mut app, '3');
+    app.jobs.source = JobSource::Queue;
+    app.jobs.offset = 0;
+    let page = JobPage {
+        queue: "default".into(),
+        source: JobSource::Queue,
+        total: 1204,
+        offset: 0,
+        newest_first: false,
+        jobs: (0..20)
+            .map(|i| fixtures::job_row(&format!("job-{i}")))
+            .collect(),
+    };
+    app.update(Msg::PageLoaded(page), fixtures::now());
+    let t = draw(&mut app, 80, 24);
+    let screen: String = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    // 16 of the 20 loaded rows fit at 80x24: job-0 to job-15.
+    assert!(screen.contains("· 1-16 of 1,204 "), "{screen}");
+    assert!(
+        screen.contains("job-15") && !screen.contains("job-16"),
+        "{screen}"
+    );
+}
