@@ -75,9 +75,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         Constraint::Fill(3),
     ];
     let header = ["ID", "STATUS", "FUNCTION", "AGE", "ERROR / DESCRIPTION"];
+    let cols = widgets::column_widths(table_area, &widths);
     let table_rows: Vec<Row> = rows
         .iter()
-        .map(|j| job_row(j, app.jobs_nav.marked.contains(&j.id), theme, now))
+        .map(|j| job_row(j, app.jobs_nav.marked.contains(&j.id), &cols, theme, now))
         .collect();
     let table = Table::new(table_rows, widths)
         .header(widgets::header(&header, &[], theme))
@@ -87,7 +88,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
     frame.render_stateful_widget(table, table_area, &mut state);
 }
 
-fn job_row<'a>(j: &JobSummary, marked: bool, theme: &Theme, now: SystemTime) -> Row<'a> {
+fn job_row<'a>(
+    j: &JobSummary,
+    marked: bool,
+    cols: &[usize],
+    theme: &Theme,
+    now: SystemTime,
+) -> Row<'a> {
+    // A cut value shows it was cut.
+    let col =
+        |i: usize, text: String| widgets::fit(&text, cols.get(i).copied().unwrap_or(usize::MAX));
     let status = j
         .status
         .as_ref()
@@ -103,19 +113,20 @@ fn job_row<'a>(j: &JobSummary, marked: bool, theme: &Theme, now: SystemTime) -> 
         j.error.clone().unwrap_or_else(|| description(j))
     };
     Row::new(vec![
-        Cell::from(format!(
-            "{}{}",
-            if marked { "*" } else { "" },
-            present::safe(&j.id)
+        Cell::from(widgets::fit_middle(
+            &format!("{}{}", if marked { "*" } else { "" }, present::safe(&j.id)),
+            cols.first().copied().unwrap_or(usize::MAX),
         )),
         Cell::from(present::safe(&status).into_owned()).style(theme.status(&status)),
-        Cell::from(present::safe(&function(j)).into_owned()),
+        Cell::from(col(2, present::safe(&function(j)).into_owned())),
         Cell::from(present::age(when, now)),
-        Cell::from(present::safe(&tail).into_owned()).style(if j.error.is_some() || j.missing {
-            theme.bad
-        } else {
-            theme.muted
-        }),
+        Cell::from(col(4, present::safe(&tail).into_owned())).style(
+            if j.error.is_some() || j.missing {
+                theme.bad
+            } else {
+                theme.muted
+            },
+        ),
     ])
     .style(row_style(marked, theme))
 }

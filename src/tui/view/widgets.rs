@@ -62,3 +62,68 @@ pub fn filter_note(filter: &str) -> String {
         format!("· /{filter} ")
     }
 }
+
+/// The width of each column a bordered `Table` with `constraints` gets in `area` (ratatui's
+/// own layout: one space between columns), so cells can be cut with an ellipsis that shows
+/// they were cut, instead of silently at the edge.
+#[must_use]
+pub fn column_widths(
+    area: ratatui::layout::Rect,
+    constraints: &[ratatui::layout::Constraint],
+) -> Vec<usize> {
+    let inner = area.inner(ratatui::layout::Margin::new(1, 1));
+    ratatui::layout::Layout::horizontal(constraints.to_vec())
+        .spacing(1)
+        .split(inner)
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect()
+}
+
+/// `text` cut to `width` columns with `…` when it does not fit.
+#[must_use]
+pub fn fit(text: &str, width: usize) -> String {
+    if crate::present::width(text) <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        let next = crate::present::width(&format!("{out}{c}"));
+        if next + 1 > width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// An id cut to `width` columns in the middle (`9f1c2d…000001`): ids that differ at the end
+/// (uuids, counters) stay distinguishable.
+#[must_use]
+pub fn fit_middle(text: &str, width: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if crate::present::width(text) <= width || width < 5 || chars.len() != text.len() {
+        // Not cut, too narrow to help, or wide characters: the plain cut is safer.
+        return fit(text, width);
+    }
+    let tail = (width - 1) / 2;
+    let head = width - 1 - tail;
+    let start: String = chars[..head].iter().collect();
+    let end: String = chars[chars.len() - tail..].iter().collect();
+    format!("{start}…{end}")
+}
+
+#[cfg(test)]
+mod fit_tests {
+    #[test]
+    fn cuts_show_and_ids_stay_apart() {
+        assert_eq!(super::fit("high,default", 7), "high,d…");
+        assert_eq!(super::fit("low", 7), "low");
+        let a = super::fit_middle("9f1c2d3e-aaaa-bbbb-cccc-000000000001", 14);
+        let b = super::fit_middle("9f1c2d3e-aaaa-bbbb-cccc-000000000002", 14);
+        assert_ne!(a, b);
+        assert_eq!(a, "9f1c2d3…000001");
+        assert_eq!(super::fit("日本語テキスト", 5), "日本…");
+    }
+}

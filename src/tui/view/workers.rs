@@ -65,9 +65,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
     let shown = window(app.workers.selected, total, usize::from(area.height));
     let selected = app.workers.selected.saturating_sub(shown.start);
     let rows = app.visible_worker_range(shown);
+    let cols = widgets::column_widths(area, &widths);
     let table_rows: Vec<Row> = rows
         .iter()
-        .map(|w| worker_row(w, app.workers.marked.contains(&w.name), wide, theme, now))
+        .map(|w| {
+            worker_row(
+                w,
+                app.workers.marked.contains(&w.name),
+                wide,
+                &cols,
+                theme,
+                now,
+            )
+        })
         .collect();
     let b = match rows.get(selected) {
         Some(w) => b.title_bottom(about(w, now)),
@@ -89,9 +99,13 @@ fn worker_row<'a>(
     w: &WorkerInfo,
     marked: bool,
     wide: bool,
+    cols: &[usize],
     theme: &Theme,
     now: SystemTime,
 ) -> Row<'a> {
+    // A cut value shows it was cut: `high,de…`, not `high,de`.
+    let col =
+        |i: usize, text: String| widgets::fit(&text, cols.get(i).copied().unwrap_or(usize::MAX));
     let state = match w.liveness {
         Liveness::Alive => w.state.clone(),
         Liveness::Stopping => "stopping".to_string(),
@@ -117,22 +131,28 @@ fn worker_row<'a>(
     let num = |n: u64| Cell::from(Line::from(thousands(n)).right_aligned());
     let right = |s: String| Cell::from(Line::from(s).right_aligned());
     let mut cells = vec![
-        Cell::from(format!(
-            "{}{}",
-            if marked { "* " } else { "" },
-            present::safe(&w.name)
+        Cell::from(col(
+            0,
+            format!(
+                "{}{}",
+                if marked { "* " } else { "" },
+                present::safe(&w.name)
+            ),
         )),
         Cell::from(present::safe(&state).into_owned()).style(theme.status(&state)),
-        Cell::from(current_jobs(w)),
+        Cell::from(widgets::fit_middle(
+            &current_jobs(w),
+            cols.get(2).copied().unwrap_or(usize::MAX),
+        )),
         right(
             w.current_job_started_at
                 .map(|t| present::span(t.age_secs(now).max(0.0)))
                 .unwrap_or_default(),
         ),
-        Cell::from(present::safe(&w.queues.join(",")).into_owned()),
+        Cell::from(col(4, present::safe(&w.queues.join(",")).into_owned())),
     ];
     if wide {
-        cells.push(Cell::from(host));
+        cells.push(Cell::from(col(5, host)));
     }
     cells.extend([
         right(beat).style(if stale {
