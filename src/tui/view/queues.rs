@@ -71,6 +71,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         widths.push(Constraint::Length(20));
     }
     let num = |n: u64| Cell::from(Line::from(thousands(n)).right_aligned());
+    // Queue names cut in the middle: `default-1` and `default-2` stay apart.
+    let name_width = widgets::column_widths(table_area, &widths)
+        .first()
+        .copied()
+        .unwrap_or(usize::MAX);
     // Only the rows in view get cells (and a history lookup): 100,000 queues cost what 20 do.
     let shown = window(app.queues.selected, total, usize::from(table_area.height));
     let first = shown.start;
@@ -79,7 +84,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         .iter()
         .map(|q| {
             let mut cells = vec![
-                Cell::from(present::safe(&q.name).into_owned()),
+                Cell::from(widgets::fit_middle(&present::safe(&q.name), name_width)),
                 num(q.queued),
                 num(q.started),
                 Cell::from(Line::from(thousands(q.failed)).right_aligned())

@@ -378,3 +378,34 @@ fn jobs_title_counts_the_rows_on_screen() {
         "{screen}"
     );
 }
+
+/// At 60x15, queues whose names differ only at the end stay apart, and a cut shows.
+#[test]
+fn narrow_queue_names_stay_distinguishable() {
+    let mut ov = fixtures::overview();
+    ov.queues[0].name = "billing-reconciliation-default-1".into();
+    ov.queues[1].name = "billing-reconciliation-default-2".into();
+    let mut app = App::new("redis://:***@127.0.0.1:6379/0", false);
+    app.update(Msg::ConnectionChanged(ConnState::Live), fixtures::now());
+    app.update(
+        Msg::OverviewLoaded(Box::new(ov), fixtures::now()),
+        fixtures::now(),
+    );
+    let t = draw(&mut app, 60, 15);
+    let lines: Vec<String> = (0..15)
+        .map(|y| {
+            (0..60)
+                .map(|x| t.backend().buffer()[(x, y)].symbol().to_string())
+                .collect()
+        })
+        .collect();
+    let names: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix('│'))
+        .filter(|l| l.starts_with("billin"))
+        .map(|l| l.split_whitespace().next().unwrap_or(""))
+        .collect();
+    assert_eq!(names.len(), 2, "{lines:#?}");
+    assert_ne!(names[0], names[1], "{names:?}");
+    assert!(names.iter().all(|n| n.contains('…')), "{names:?}");
+}
