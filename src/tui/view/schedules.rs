@@ -35,18 +35,32 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         empty(frame, area, text, theme);
         return;
     }
+    // A cron expression is never cut (`*/15 * * *` reads as another schedule): EVERY is as
+    // wide as its longest entry, and ID and FUNCTION share what is left.
+    let every_width = rows
+        .iter()
+        .map(|e| {
+            e.cron
+                .as_deref()
+                .map_or(6, |c| present::width(&present::safe(c)))
+        })
+        .max()
+        .unwrap_or(6)
+        .clamp(5, 40);
     let widths = [
         Constraint::Length(11),
         Constraint::Length(12),
         Constraint::Length(9),
         Constraint::Fill(2),
         Constraint::Fill(2),
-        Constraint::Length(10),
+        Constraint::Length(u16::try_from(every_width).unwrap_or(40)),
         Constraint::Length(6),
     ];
     let header = [
         "NEXT RUN", "SOURCE", "QUEUE", "ID", "FUNCTION", "EVERY", "REPEAT",
     ];
+    let cols = super::widgets::column_widths(area, &widths);
+    let col = |i: usize| cols.get(i).copied().unwrap_or(usize::MAX);
     let table_rows: Vec<Row> = rows
         .iter()
         .map(|e| {
@@ -72,18 +86,27 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
                     ScheduleSource::RqCron => "rq cron",
                     ScheduleSource::RqScheduler => "rq-scheduler",
                 }),
-                Cell::from(present::safe(e.queue.as_deref().unwrap_or("-")).into_owned()),
-                Cell::from(if e.missing {
-                    format!("{} (gone)", present::safe(&e.id))
-                } else {
-                    present::safe(&e.id).into_owned()
-                })
+                Cell::from(super::widgets::fit(
+                    &present::safe(e.queue.as_deref().unwrap_or("-")),
+                    col(2),
+                )),
+                Cell::from(super::widgets::fit_middle(
+                    &if e.missing {
+                        format!("{} (gone)", present::safe(&e.id))
+                    } else {
+                        present::safe(&e.id).into_owned()
+                    },
+                    col(3),
+                ))
                 .style(if e.missing {
                     theme.bad
                 } else {
                     ratatui::style::Style::new()
                 }),
-                Cell::from(present::safe(e.func_name.as_deref().unwrap_or("-")).into_owned()),
+                Cell::from(super::widgets::fit(
+                    &present::safe(e.func_name.as_deref().unwrap_or("-")),
+                    col(4),
+                )),
                 Cell::from(present::safe(&every).into_owned()),
                 Cell::from(e.repeat.map_or_else(|| "-".into(), |r| r.to_string())),
             ])

@@ -409,3 +409,22 @@ fn narrow_queue_names_stay_distinguishable() {
     assert_ne!(names[0], names[1], "{names:?}");
     assert!(names.iter().all(|n| n.contains('…')), "{names:?}");
 }
+
+/// A five-field cron expression is never cut, even at 80 columns.
+#[test]
+fn cron_expressions_are_never_cut() {
+    let mut app = loaded();
+    let mut s = fixtures::schedules();
+    s.entries[1].cron = Some("*/15 9-17 * * 1-5".into());
+    app.update(Msg::SchedulesLoaded(s), fixtures::now());
+    key(&mut app, '4');
+    let t = draw(&mut app, 80, 24);
+    let screen: String = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(screen.contains("*/15 9-17 * * 1-5"), "{screen}");
+}
