@@ -185,9 +185,11 @@ fn render_panel(frame: &mut Frame, area: Rect, app: &App, info: &QueueInfo, them
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(inner);
     let [l_label, l_spark] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(left);
-    let [r_label, r_fin, r_fail] = Layout::vertical([
+    // Each sparkline under its own label: under NO_COLOR colour cannot tell them apart.
+    let [r_label, r_fin, r_fail_label, r_fail] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
+        Constraint::Length(1),
         Constraint::Fill(1),
     ])
     .areas(right);
@@ -224,11 +226,16 @@ fn render_panel(frame: &mut Frame, area: Rect, app: &App, info: &QueueInfo, them
         Paragraph::new(Line::from(vec![
             Span::styled("finished ", theme.muted),
             Span::styled(thousands(f_sum), theme.good),
-            Span::styled("  failed ", theme.muted),
-            Span::styled(thousands(x_sum), theme.bad),
-            Span::styled(format!("  (last {}s)", fin.len()), theme.muted),
+            Span::styled(format!(" in the last {}s", fin.len()), theme.muted),
         ])),
         r_label,
+    );
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled("failed ", theme.muted),
+            Span::styled(thousands(x_sum), theme.bad),
+        ])),
+        r_fail_label,
     );
     frame.render_widget(Sparkline::default().data(&fin).style(theme.good), r_fin);
     frame.render_widget(Sparkline::default().data(&fail).style(theme.bad), r_fail);
