@@ -72,7 +72,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         Constraint::Length(9),
         Constraint::Fill(2),
         Constraint::Length(9),
-        Constraint::Fill(3),
+        Constraint::Fill(4),
     ];
     let header = ["ID", "STATUS", "FUNCTION", "AGE", "ERROR / DESCRIPTION"];
     let cols = widgets::column_widths(table_area, &widths);
@@ -140,13 +140,19 @@ fn function(j: &JobSummary) -> String {
     }
 }
 
-/// The description as far as the row read it, its cut marked.
+/// The description as far as the row read it, its cut marked. RQ's default description
+/// is the call (`app.mail.send('a@b')`): the function is in its own column, so only the
+/// arguments are shown; a custom description says more and is shown whole.
 fn description(j: &JobSummary) -> String {
-    match (&j.description, j.description_truncated) {
+    let text = match (&j.description, j.description_truncated) {
         (Some(d), true) => format!("{d}…"),
         (Some(d), false) => d.clone(),
-        (None, true) => "(description too long to read here: open the job)".into(),
-        (None, false) => String::new(),
+        (None, true) => return "(description too long to read here: open the job)".into(),
+        (None, false) => return String::new(),
+    };
+    match &j.func_name {
+        Some(f) if text.starts_with(&format!("{f}(")) => text[f.len()..].to_string(),
+        _ => text,
     }
 }
 
@@ -215,6 +221,18 @@ mod tests {
         j.description = Some("process(aaa".into());
         j.description_truncated = true;
         assert_eq!(description(&j), "process(aaa…");
+        // RQ's own description repeats the function: the row shows the arguments only.
+        j.func_name = Some("app.tasks.send_email".into());
+        j.description = Some("app.tasks.send_email('alice@example.com')".into());
+        j.description_truncated = false;
+        assert_eq!(description(&j), "('alice@example.com')");
+        j.description = Some("nightly billing run".into());
+        assert_eq!(
+            description(&j),
+            "nightly billing run",
+            "a custom one says more"
+        );
+        j.description_truncated = true;
         j.description = None;
         assert!(description(&j).contains("too long"));
     }
