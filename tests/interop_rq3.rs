@@ -279,7 +279,7 @@ fn rate_limits_and_a_custom_prefix_read_back() {
         let text = rqctl(&db, &["--prefix", prefix, "info"]);
         let text = String::from_utf8_lossy(&text.stdout).into_owned();
         assert!(
-            text.contains("LIMITED") && text.contains("stripe 2/2 running, 8 waiting"),
+            text.contains("LIMITED") && text.contains("stripe 2/2 slots held, 8 waiting"),
             "{text}"
         );
         if prefix != "rq" {

@@ -215,3 +215,22 @@ fn connection_errors_say_what_the_other_side_seems_to_be() {
         "{err}"
     );
 }
+
+/// A server that needs a password, asked without one, is an authentication error on every
+/// command (exit 1), never an empty server.
+#[test]
+fn a_missing_password_is_an_error_not_an_empty_server() {
+    let server = RedisServer::start_with(&["--requirepass", "s3cret"]);
+    let url = format!("redis://127.0.0.1:{}/0", server.port);
+    for args in [
+        vec!["info"],
+        vec!["schedules"],
+        vec!["ratelimits"],
+        vec!["workers", "--json"],
+    ] {
+        let out = rqctl(&url, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("needs a password"), "{args:?}: {err}");
+    }
+}

@@ -107,3 +107,46 @@ fn every_json_output_is_a_documented_document() {
     let doc = rqctl_json(&url, &["completions", "bash"]);
     assert!(doc["script"].as_str().unwrap().contains("rqctl"));
 }
+
+/// `--interval` stops when nobody reads any more (`| head`), refuses intervals under 100ms,
+/// and a rate-limit key that does not exist is an error, not "0 waiting".
+#[test]
+fn repeating_stops_with_its_reader_and_typos_are_errors() {
+    let server = RedisServer::start();
+    let url = server.url();
+    setup(&url);
+    let started = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rqctl"))
+        .args(["--url", &url, "queues", "--interval", "100ms"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Read one line, then close the pipe as `head -1` would.
+    {
+        let mut out = child.stdout.take().unwrap();
+        let mut buf = [0_u8; 64];
+        let _ = std::io::Read::read(&mut out, &mut buf).unwrap();
+    }
+    let ended = support::wait_for(Duration::from_secs(10), || child.try_wait().ok().flatten());
+    if ended.is_none() {
+        let _ = child.kill();
+    }
+    assert!(
+        ended.is_some(),
+        "rqctl kept polling after its reader went away"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let out = rqctl(&url, &["queues", "--interval", "0s"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = rqctl(&url, &["ratelimits", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such rate limit: nope"));
+    // The prefix read is said, and an empty answer hints at it.
+    let out = rqctl(&url, &["--prefix", "myapp", "info"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("prefix myapp") && text.contains("need the same --prefix"),
+        "{text}"
+    );
+}

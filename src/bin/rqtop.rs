@@ -26,7 +26,12 @@ async fn main() -> ExitCode {
                 "rqtop: error: {}",
                 rqtop::present::safe(&msg)
             );
-            ExitCode::from(1)
+            // A URL that does not parse is a usage error, as in rqctl.
+            let usage = matches!(
+                e.downcast_ref::<rqtop::rq::Error>(),
+                Some(rqtop::rq::Error::InvalidUrl { .. })
+            );
+            ExitCode::from(if usage { 2 } else { 1 })
         }
     }
 }

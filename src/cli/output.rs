@@ -9,31 +9,51 @@ use serde::Serialize;
 
 use crate::present::safe_multiline;
 
-fn raw(s: &str) {
+/// Writes to stdout; false when the reader is gone (a closed pipe).
+fn raw(s: &str) -> bool {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(s.as_bytes());
-    let _ = out.flush();
+    out.write_all(s.as_bytes())
+        .and_then(|()| out.flush())
+        .is_ok()
 }
 
 pub struct Output {
     pub json: bool,
+    /// Stdout is gone (`rqctl info --interval 1s | head -2` after head exits): a repeating
+    /// command stops instead of polling Redis for nobody.
+    closed: bool,
 }
 
 impl Output {
     #[must_use]
     pub fn new(json: bool) -> Self {
-        Self { json }
+        Self {
+            json,
+            closed: false,
+        }
+    }
+
+    /// True once a write found nobody reading.
+    #[must_use]
+    pub fn closed(&self) -> bool {
+        self.closed
+    }
+
+    fn write(&mut self, s: &str) {
+        if !raw(s) {
+            self.closed = true;
+        }
     }
 
     /// Writes a control sequence of our own (clear the screen), the one thing that must not
     /// be escaped; never called with text from Redis.
     pub fn raw_control(&mut self, s: &'static str) {
-        raw(s);
+        self.write(s);
     }
 
     /// Writes text, made safe for a terminal (callers end lines themselves).
     pub fn text(&mut self, s: &str) {
-        raw(&safe_multiline(s));
+        self.write(&safe_multiline(s));
     }
 
     pub fn line(&mut self, s: &str) {
@@ -44,7 +64,7 @@ impl Output {
     pub fn json<T: Serialize>(&mut self, value: &T) -> anyhow::Result<()> {
         let mut s = serde_json::to_string_pretty(value)?;
         s.push('\n');
-        raw(&s);
+        self.write(&s);
         Ok(())
     }
 

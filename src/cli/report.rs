@@ -29,7 +29,7 @@ pub fn confirm(out: &mut Output, yes: bool, question: &str) -> anyhow::Result<bo
     }
     if !std::io::stdin().is_terminal() {
         return Err(UsageError(format!(
-            "{}: not confirmed; pass --yes to run without a terminal",
+            "not confirmed (no terminal to ask: \"{}\"); pass --yes to run without one",
             safe(question)
         ))
         .into());
@@ -44,6 +44,10 @@ pub fn confirm(out: &mut Output, yes: bool, question: &str) -> anyhow::Result<bo
     let ok = matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes");
     if !ok {
         out.note("aborted, nothing changed");
+        if out.json {
+            // A script reading --json always gets a document, a declined prompt included.
+            out.json(&serde_json::json!({"ok": false, "error": "not confirmed: nothing changed"}))?;
+        }
     }
     Ok(ok)
 }

@@ -164,6 +164,10 @@ impl RqClient {
                 self.answered.store(true, Ordering::Relaxed);
                 Ok(v)
             }
+            Err(e) if is_auth_reason(&describe(&e)) => Err(Error::Auth {
+                url: self.url.clone(),
+                reason: describe(&e),
+            }),
             // A server error reply means a Redis server answered: nothing to explain.
             Err(e)
                 if !self.answered.load(Ordering::Relaxed)
@@ -189,8 +193,23 @@ impl RqClient {
             return Ok(Vec::new());
         }
         pipe.ignore_errors();
-        let result = pipe.query_async(&mut self.conn).await;
-        self.checked(op, result).await
+        let result: redis::RedisResult<Vec<Value>> = pipe.query_async(&mut self.conn).await;
+        let replies = self.checked(op, result).await?;
+        // Without a password, a server that needs one refuses every command with NOAUTH
+        // (nothing is sent at connect time on db 0): that is an authentication failure, not
+        // a list of empty replies that would read as an empty server.
+        if let Some(Value::ServerError(e)) = replies.iter().find(
+            |v| matches!(v, Value::ServerError(e) if matches!(e.code(), "NOAUTH" | "WRONGPASS")),
+        ) {
+            return Err(Error::Auth {
+                url: self.url.clone(),
+                reason: format!(
+                    "{}: the server needs a password (redis://:PASSWORD@host/… or a user with one)",
+                    e.code()
+                ),
+            });
+        }
+        Ok(replies)
     }
 
     pub(crate) fn redis_client(&self) -> &redis::Client {

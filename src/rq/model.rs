@@ -149,6 +149,8 @@ impl std::fmt::Display for JobStatus {
 /// The Redis server we talk to.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ServerInfo {
+    /// RQ's key prefix read (`rq`, or RQ 3.0's `RQ_KEY_PREFIX`).
+    pub prefix: String,
     /// The URL with the password hidden.
     pub url: String,
     pub version: Option<String>,

@@ -42,6 +42,7 @@ impl RqClient {
         Ok(Overview {
             redis: ServerInfo {
                 url: self.url().to_string(),
+                prefix: self.keys.prefix().to_string(),
                 version: roots.version,
                 db: self.db(),
                 keyspace_events: roots.events,

@@ -65,6 +65,7 @@ pub fn overview() -> Overview {
     Overview {
         redis: ServerInfo {
             url: "redis://127.0.0.1:6379/0".into(),
+            prefix: "rq".into(),
             version: Some("7.0.15".into()),
             db: 0,
             keyspace_events: KeyspaceEvents::On {

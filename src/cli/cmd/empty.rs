@@ -22,8 +22,9 @@ pub struct EmptyArgs {
     /// Empty this registry (and delete its jobs) instead of the queue itself.
     #[arg(long, short = 'r')]
     pub registry: Option<Registry>,
-    /// With --registry: also delete jobs that are running and periodic rq-scheduler jobs
-    /// (refused and reported otherwise).
+    /// With --registry: also delete periodic rq-scheduler jobs and jobs found running
+    /// (refused and reported otherwise). The started registry itself is never emptied:
+    /// stop its jobs (rqctl stop-job) or let rqctl clean fail the abandoned ones.
     #[arg(long, requires = "registry")]
     pub force: bool,
     /// Do not ask for confirmation (needed without a terminal).

@@ -32,9 +32,19 @@ pub struct InfoArgs {
     /// Only these queues (as `rq info high default`); each must exist.
     #[arg(value_name = "QUEUE")]
     pub queues: Vec<String>,
-    /// Print again every DURATION until interrupted (as `rq info --interval`), e.g. 2s.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    /// Print again every DURATION until interrupted (as `rq info --interval`), e.g. 2s;
+    /// at least 100ms.
+    #[arg(long, value_name = "DURATION", value_parser = interval)]
     pub interval: Option<Duration>,
+}
+
+fn interval(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s)
+        .map_err(|e| format!("'{s}' is not a duration ({e}); e.g. 2s, 500ms"))?;
+    if d < Duration::from_millis(100) {
+        return Err(format!("'{s}' is too short: at least 100ms between reads"));
+    }
+    Ok(d)
 }
 
 /// The overview, cut down to the named queues (each checked to exist).
@@ -66,6 +76,10 @@ where
             out.raw_control("\x1b[H\x1b[2J");
         }
         let code = once(out).await?;
+        if out.closed() {
+            // Nobody reads any more (the pipe's reader exited): stop polling Redis.
+            return Ok(code);
+        }
         tokio::select! {
             () = tokio::time::sleep(every) => {}
             _ = tokio::signal::ctrl_c() => return Ok(code),
@@ -161,8 +175,13 @@ fn server_line(ov: &Overview) -> String {
         (false, _) => "not suspended".to_string(),
     };
     format!(
-        "Redis {} ({}), {events}, workers {suspended}",
+        "Redis {}{} ({}), {events}, workers {suspended}",
         ov.redis.url,
+        if ov.redis.prefix == "rq" {
+            String::new()
+        } else {
+            format!(" prefix {}", present::safe(&ov.redis.prefix))
+        },
         ov.redis.version.as_deref().unwrap_or("version unknown"),
     )
 }
@@ -222,7 +241,7 @@ fn rate_limits_line(ov: &Overview) -> Option<String> {
         .iter()
         .map(|l| {
             format!(
-                "{} {}/{} running, {} waiting",
+                "{} {}/{} slots held, {} waiting",
                 l.key,
                 thousands(l.allowed),
                 l.concurrency.map_or_else(|| "?".into(), thousands),
@@ -239,6 +258,10 @@ fn rate_limits_line(ov: &Overview) -> Option<String> {
 fn queues_summary(queues: &[QueueInfo]) -> String {
     let queued: u64 = queues.iter().map(|q| q.queued).sum();
     let failed: u64 = queues.iter().map(|q| q.failed).sum();
+    if queues.is_empty() {
+        return "no queues (RQ 3.0 deployments that set RQ_KEY_PREFIX need the same --prefix)"
+            .to_string();
+    }
     format!(
         "{} queues, {} jobs queued, {} failed",
         queues.len(),

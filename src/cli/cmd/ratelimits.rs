@@ -36,7 +36,7 @@ pub async fn run(
         let mut t = TextTable::new(&[
             "KEY",
             ">CONCURRENCY",
-            ">RUNNING",
+            ">SLOTS HELD",
             ">WAITING",
             ">LONGEST WAIT",
         ]);
@@ -53,6 +53,30 @@ pub async fn run(
         return Ok(());
     };
     let (total, jobs) = client.rate_limited_jobs(key, args.limit).await?;
+    if total == 0 {
+        // A typo must not read as "nobody waits": the key must be one RQ knows.
+        let known: Vec<String> = client
+            .overview()
+            .await?
+            .rate_limits
+            .into_iter()
+            .map(|l| l.key)
+            .collect();
+        if !known.contains(key) {
+            return Err(crate::rq::Error::NotFound {
+                kind: "rate limit",
+                id: format!(
+                    "{key} (known: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            }
+            .into());
+        }
+    }
     if out.json {
         return out.json(&serde_json::json!({"key": key, "waiting": total, "jobs": jobs}));
     }

@@ -172,7 +172,7 @@ fn render_panel(frame: &mut Frame, area: Rect, app: &App, info: &QueueInfo, them
         let mut spans = vec![Span::styled("rate limits ", theme.muted)];
         for l in limits {
             spans.push(Span::raw(format!(
-                "{} {}/{} running, {} waiting  ",
+                "{} {}/{} slots held, {} waiting  ",
                 present::safe(&l.key),
                 thousands(l.allowed),
                 l.concurrency.map_or_else(|| "?".into(), thousands),

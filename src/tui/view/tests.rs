@@ -312,7 +312,7 @@ fn queue_panel_shows_rate_limits() {
         .collect();
     assert!(screen.contains("+ 8 waiting for a rate limit"), "{screen}");
     assert!(
-        screen.contains("rate limits stripe 2/2 running, 8 waiting"),
+        screen.contains("rate limits stripe 2/2 slots held, 8 waiting"),
         "{screen}"
     );
 }
