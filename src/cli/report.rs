@@ -140,7 +140,11 @@ fn print_one(out: &mut Output, r: &Report) {
     let to = r
         .destination
         .as_deref()
-        .map(|d| format!(" to {}", safe(d)))
+        .map(|d| match d {
+            // One job has one queue.
+            "their queues" if r.done.max(r.matched) == 1 => " to its queue".to_string(),
+            d => format!(" to {}", safe(d)),
+        })
         .unwrap_or_default();
     let dangling = |n: u64| {
         format!(

@@ -49,6 +49,8 @@ impl App {
             [one] => format!("job {one}"),
             _ => format!("{} jobs", thousands(ids.len() as u64)),
         };
+        // Its or their, as the count asks.
+        let its = |ids: &[String]| if ids.len() == 1 { "its" } else { "their" };
         let queue = || {
             self.visible_queues()
                 .get(self.queues.selected)
@@ -59,7 +61,15 @@ impl App {
             Action::Requeue => {
                 let ids = jobs()?;
                 (
-                    format!("Requeue {} onto {}?", n(&ids), "their queues"),
+                    format!(
+                        "Requeue {} onto {}?",
+                        n(&ids),
+                        if ids.len() == 1 {
+                            "its queue"
+                        } else {
+                            "their queues"
+                        }
+                    ),
                     Mutation::Requeue(ids),
                 )
             }
@@ -67,8 +77,9 @@ impl App {
                 let ids = jobs()?;
                 (
                     format!(
-                        "Delete {} with their results? This cannot be undone.",
-                        n(&ids)
+                        "Delete {} with {} results? This cannot be undone.",
+                        n(&ids),
+                        its(&ids)
                     ),
                     Mutation::Delete(ids),
                 )
@@ -76,7 +87,15 @@ impl App {
             Action::Cancel => {
                 let ids = jobs()?;
                 (
-                    format!("Cancel {}? They move to the canceled registry.", n(&ids)),
+                    format!(
+                        "Cancel {}? {} to the canceled registry.",
+                        n(&ids),
+                        if ids.len() == 1 {
+                            "It moves"
+                        } else {
+                            "They move"
+                        }
+                    ),
                     Mutation::Cancel(ids),
                 )
             }
@@ -84,8 +103,9 @@ impl App {
                 let ids = jobs()?;
                 (
                     format!(
-                        "Enqueue {} now instead of at their scheduled time?",
-                        n(&ids)
+                        "Enqueue {} now instead of at {} scheduled time?",
+                        n(&ids),
+                        its(&ids)
                     ),
                     Mutation::EnqueueNow(ids),
                 )
@@ -143,7 +163,14 @@ impl App {
                     )
                 } else {
                     (
-                        format!("Kill the work-horse of {who}? Their current jobs fail."),
+                        format!(
+                            "Kill the work-horse of {who}? {} current job fails.",
+                            if names.len() == 1 {
+                                "Its"
+                            } else {
+                                "Each one's"
+                            }
+                        ),
                         Mutation::Worker(names, WorkerCommand::KillHorse),
                     )
                 }
