@@ -10,7 +10,7 @@ mod support;
 use std::collections::BTreeMap;
 
 use redis::Commands;
-use support::{RedisServer, Rq, rqctl};
+use support::{RedisServer, Rq, rqctl, text};
 
 /// Every key with its type, serialized value (DUMP) and whether it has a TTL.
 fn digest(con: &mut redis::Connection) -> BTreeMap<Vec<u8>, (String, Vec<u8>, bool)> {
@@ -55,14 +55,6 @@ q.enqueue(labjobs.add, 1, 1, job_id='queued1')
 q.enqueue(labjobs.add, 1, 2, job_id='queued2')
 "#,
     );
-}
-
-fn text(o: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// Runs `args`, expecting a refusal that leaves every key but `except` as it was.

@@ -8,15 +8,7 @@
 mod support;
 
 use redis::Commands;
-use support::{RedisServer, Rq, rqctl};
-
-fn text(o: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use support::{RedisServer, Rq, rqctl, text};
 
 /// A small state of every kind RQ 2.12 writes: queued, started-by-nobody, finished,
 /// failed, scheduled, deferred, canceled, a worker, rq-scheduler and a result stream.

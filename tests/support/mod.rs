@@ -381,3 +381,12 @@ impl RedisServer {
         );
     }
 }
+
+/// Stdout and stderr of a finished command, as one text (for assertions on what a person sees).
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}

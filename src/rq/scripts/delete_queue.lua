@@ -5,18 +5,7 @@
 -- KEYS[1] = queue key, KEYS[2] = <prefix>queues. ARGV[1] = the queue key as the set holds it.
 -- Returns the number of ids removed here.
 local ids = call('LRANGE', KEYS[1], 0, -1)
-local w = {}
-local keys = {}
-for _, id in ipairs(ids) do
-  keys[#keys + 1] = P .. 'job:' .. id
-  keys[#keys + 1] = P .. 'job:' .. id .. ':dependents'
-  keys[#keys + 1] = P .. 'results:' .. id
-  if #keys >= 1998 then
-    w[#w + 1] = { 'DEL', unpack(keys) }
-    keys = {}
-  end
-end
-if #keys > 0 then w[#w + 1] = { 'DEL', unpack(keys) } end
+local w = job_key_deletes(ids)
 w[#w + 1] = { 'SREM', KEYS[2], ARGV[1] }
 w[#w + 1] = { 'DEL', KEYS[1] }
 local why = apply(w)

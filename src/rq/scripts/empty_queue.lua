@@ -8,18 +8,7 @@ local max = tonumber(ARGV[1])
 local ids = call('LRANGE', KEYS[1], 0, max - 1)
 if #ids == 0 then return 0 end
 local w = { { 'LTRIM', KEYS[1], #ids, -1 } }
--- DEL takes many keys; unpack is bounded by Lua's C stack, so slices of 2000.
-local keys = {}
-for _, id in ipairs(ids) do
-  keys[#keys + 1] = P .. 'job:' .. id
-  keys[#keys + 1] = P .. 'job:' .. id .. ':dependents'
-  keys[#keys + 1] = P .. 'results:' .. id
-  if #keys >= 1998 then
-    w[#w + 1] = { 'DEL', unpack(keys) }
-    keys = {}
-  end
-end
-if #keys > 0 then w[#w + 1] = { 'DEL', unpack(keys) } end
+for _, x in ipairs(job_key_deletes(ids)) do w[#w + 1] = x end
 local why = apply(w)
 if why then return refuse(why) end
 return #ids

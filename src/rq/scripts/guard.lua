@@ -174,3 +174,20 @@ local function release(id, k)
   end
   return w
 end
+
+-- DEL writes for jobs' hashes, dependents sets and results, in slices of at most 1,998 keys
+-- (unpack is bounded by Lua's C stack).
+local function job_key_deletes(ids)
+  local w, keys = {}, {}
+  for _, id in ipairs(ids) do
+    keys[#keys + 1] = P .. 'job:' .. id
+    keys[#keys + 1] = P .. 'job:' .. id .. ':dependents'
+    keys[#keys + 1] = P .. 'results:' .. id
+    if #keys >= 1998 then
+      w[#w + 1] = { 'DEL', unpack(keys) }
+      keys = {}
+    end
+  end
+  if #keys > 0 then w[#w + 1] = { 'DEL', unpack(keys) } end
+  return w
+end

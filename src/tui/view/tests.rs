@@ -26,6 +26,17 @@ fn key(app: &mut App, c: char) {
     );
 }
 
+/// A live app showing `ov`.
+fn with_overview(ov: crate::rq::Overview) -> App {
+    let mut app = App::new("redis://:***@127.0.0.1:6379/0", false);
+    app.update(Msg::ConnectionChanged(ConnState::Live), fixtures::now());
+    app.update(
+        Msg::OverviewLoaded(Box::new(ov), fixtures::now()),
+        fixtures::now(),
+    );
+    app
+}
+
 fn loaded() -> App {
     let mut app = App::new("redis://:***@127.0.0.1:6379/0", false);
     app.update(Msg::ConnectionChanged(ConnState::Live), fixtures::now());
@@ -239,12 +250,7 @@ fn hostile_text_is_shown_never_obeyed() {
     ov.workers[0].name = format!("w{evil}");
     ov.workers[0].hostname = Some(format!("h{evil}"));
     ov.workers[0].current_job = Some(format!("j{evil}"));
-    let mut app = App::new("redis://:***@127.0.0.1:6379/0", false);
-    app.update(Msg::ConnectionChanged(ConnState::Live), fixtures::now());
-    app.update(
-        Msg::OverviewLoaded(Box::new(ov), fixtures::now()),
-        fixtures::now(),
-    );
+    let mut app = with_overview(ov);
     let mut row = fixtures::job_row(&format!("id{evil}"));
     row.description = Some(format!("d{evil}"));
     row.error = Some(format!("E{evil}"));
@@ -296,12 +302,7 @@ fn queue_panel_shows_rate_limits() {
         waiting: 8,
         oldest_waiting_since: None,
     }];
-    let mut app = App::new("redis://:***@127.0.0.1:6379/0", false);
-    app.update(Msg::ConnectionChanged(ConnState::Live), fixtures::now());
-    app.update(
-        Msg::OverviewLoaded(Box::new(ov), fixtures::now()),
-        fixtures::now(),
-    );
+    let mut app = with_overview(ov);
     let t = draw(&mut app, 100, 30);
     let screen: String = t
         .backend()
@@ -324,12 +325,7 @@ fn queue_panel_says_why_a_queue_does_not_drain() {
         let mut ov = fixtures::overview();
         ov.suspended = suspended;
         ov.queues[0].workers = workers;
-        let mut app = App::new("redis://:***@127.0.0.1:6379/0", false);
-        app.update(Msg::ConnectionChanged(ConnState::Live), fixtures::now());
-        app.update(
-            Msg::OverviewLoaded(Box::new(ov), fixtures::now()),
-            fixtures::now(),
-        );
+        let mut app = with_overview(ov);
         let t = draw(&mut app, 100, 30);
         let screen: String = t
             .backend()
@@ -385,12 +381,7 @@ fn narrow_queue_names_stay_distinguishable() {
     let mut ov = fixtures::overview();
     ov.queues[0].name = "billing-reconciliation-default-1".into();
     ov.queues[1].name = "billing-reconciliation-default-2".into();
-    let mut app = App::new("redis://:***@127.0.0.1:6379/0", false);
-    app.update(Msg::ConnectionChanged(ConnState::Live), fixtures::now());
-    app.update(
-        Msg::OverviewLoaded(Box::new(ov), fixtures::now()),
-        fixtures::now(),
-    );
+    let mut app = with_overview(ov);
     let t = draw(&mut app, 60, 15);
     let lines: Vec<String> = (0..15)
         .map(|y| {
