@@ -271,6 +271,8 @@ fn rate_limits_and_a_custom_prefix_read_back() {
             (Some(2), Some(2), Some(8)),
             "{info}"
         );
+        let all = json(&["ratelimits"]);
+        assert_eq!(all["rate_limits"][0]["waiting"], 8, "{all}");
         let waiting = json(&["ratelimits", "stripe", "--limit", "3"]);
         assert_eq!(waiting["waiting"], 8);
         assert_eq!(waiting["jobs"].as_array().unwrap().len(), 3);

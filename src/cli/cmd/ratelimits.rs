@@ -27,7 +27,8 @@ pub async fn run(
     let Some(key) = &args.key else {
         let limits = client.overview().await?.rate_limits;
         if out.json {
-            return out.json(&limits);
+            // An object, as `ratelimits KEY --json` is.
+            return out.json(&serde_json::json!({"rate_limits": limits}));
         }
         if limits.is_empty() {
             out.line("no rate limits (RQ 3.0's RateLimit: none in use)");
