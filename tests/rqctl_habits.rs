@@ -150,3 +150,24 @@ fn repeating_stops_with_its_reader_and_typos_are_errors() {
         "{text}"
     );
 }
+
+/// A registry's score is a time: the scheduled registry says when each job runs (text and
+/// an RFC 3339 `score_at` in JSON); failed ones say when RQ drops them.
+#[test]
+fn registry_scores_read_as_times() {
+    let server = RedisServer::start();
+    let url = server.url();
+    Rq::V2.script(
+        &url,
+        "from rq import Queue\nimport labjobs\nQueue('default', connection=r).enqueue_in(datetime.timedelta(hours=2), labjobs.add, 1, 2, job_id='later')",
+    );
+    let out = rqctl(&url, &["jobs", "default", "--registry", "scheduled"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("RUNS") && (text.contains("in 2h 0m") || text.contains("in 1h 59m")),
+        "{text}"
+    );
+    let doc = rqctl_json(&url, &["jobs", "default", "--registry", "scheduled"]);
+    let at = doc["jobs"][0]["score_at"].as_str().unwrap();
+    assert!(at.ends_with('Z') && at.contains('T'), "{doc}");
+}

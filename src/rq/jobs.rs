@@ -12,7 +12,7 @@ use super::decode;
 use super::error::{Error, Result};
 use super::keys::Keys;
 use super::keys::{self, Registry};
-use super::model::{Job, JobPage, JobQuery, JobSource, JobStatus, JobSummary};
+use super::model::{Job, JobPage, JobQuery, JobSource, JobStatus, JobSummary, Timestamp};
 use super::reply::{self, Replies};
 use super::results;
 
@@ -668,6 +668,9 @@ fn summary_row(id: &str, exec: Option<&str>, score: Option<f64>, row: RawRow) ->
         worker_name,
         error,
         score: score.filter(|s| !s.is_nan()),
+        score_at: score
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .and_then(Timestamp::from_unix),
         execution_id: exec.map(str::to_string),
     }
 }

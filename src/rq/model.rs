@@ -338,6 +338,8 @@ pub struct JobSummary {
     pub error: Option<String>,
     /// The registry score (expiry, run time, or cancel time, depending on the registry).
     pub score: Option<f64>,
+    /// The score as a time (RFC 3339), or null when it is none (-1: never expires; inf).
+    pub score_at: Option<Timestamp>,
     /// The execution id from a 2.x started-registry member.
     pub execution_id: Option<String>,
 }

@@ -110,6 +110,7 @@ pub fn job_row(id: &str) -> JobSummary {
         worker_name: Some("w-busy".into()),
         error: Some("ConnectionError: SMTP server refused connection".into()),
         score: None,
+        score_at: None,
         execution_id: None,
     }
 }

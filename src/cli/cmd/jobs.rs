@@ -45,9 +45,18 @@ pub async fn run(args: &JobsArgs, client: &mut RqClient, out: &mut Output) -> an
         return out.json(&page);
     }
     let now = SystemTime::now();
-    let mut t = TextTable::new(&["ID", "STATUS", "FUNCTION", "CREATED", "ENDED", "ERROR"]);
+    // What a registry's score means, as a column: when it runs, or when RQ drops it.
+    let when = match page.source {
+        JobSource::Registry(Registry::Scheduled) => Some("RUNS"),
+        JobSource::Registry(Registry::Failed | Registry::Finished) => Some("EXPIRES"),
+        _ => None,
+    };
+    let mut headers = vec!["ID", "STATUS", "FUNCTION", "CREATED", "ENDED"];
+    headers.extend(when);
+    headers.push("ERROR");
+    let mut t = TextTable::new(&headers);
     for j in &page.jobs {
-        t.row(vec![
+        let mut row = vec![
             j.id.clone(),
             j.status
                 .as_ref()
@@ -61,12 +70,19 @@ pub async fn run(args: &JobsArgs, client: &mut RqClient, out: &mut Output) -> an
             ),
             present::ago(j.created_at, now),
             present::ago(j.ended_at, now),
-            if j.missing {
-                "job hash is gone (dangling id)".to_string()
-            } else {
-                present::clip(j.error.as_deref().unwrap_or(""), 60)
-            },
-        ]);
+        ];
+        if when.is_some() {
+            row.push(match j.score {
+                Some(s) if s < 0.0 => "never".to_string(),
+                _ => present::ago(j.score_at, now),
+            });
+        }
+        row.push(if j.missing {
+            "job hash is gone (dangling id)".to_string()
+        } else {
+            present::clip(j.error.as_deref().unwrap_or(""), 60)
+        });
+        t.row(row);
     }
     if !page.jobs.is_empty() {
         out.text(&t.render());
