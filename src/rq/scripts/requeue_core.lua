@@ -94,27 +94,15 @@ for k, member in ipairs(members) do
     code = -1
   end
   local limit = read and f[4] or nil
-  if code == 1 and limit and limit ~= '' then
-    -- As RQ 3.0's requeue of a rate-limited job: status rate_limited, into the waiting set,
-    -- then the limiter's own step gives it a slot if one is free (oldest waiting first).
+  if code == 1 then
     if started or from_head then remove[#remove + 1] = member end
-    call('HSET', job, 'status', 'rate_limited', 'started_at', '', 'ended_at', '',
-      'exc_info', empty_exc, 'enqueue_at_front', ARGV[2], 'origin', origin)
-    if not f[2] then call('HSET', job, 'timeout', '180') end
-    if ttl > 0 and ttl < 2147483647 then call('EXPIRE', job, ttl) end
-    for _, parent in ipairs(parents) do
-      if type_of(P .. 'job:' .. parent .. ':dependents') == 'set' then
-        call('SREM', P .. 'job:' .. parent .. ':dependents', id)
-      end
-    end
-    for _, x in ipairs(limiter_writes(id, limit, f[5])) do call(unpack(x)) end
-    -- Refused, it simply waits (a state RQ knows): its limiter or maintenance admits it.
-    -- Jobs requeued before it are pushed first, so the queue keeps RQ's order.
-    flush()
-    apply(try_acquire(limit, 0, {}))
-  elseif code == 1 then
-    if started or from_head then remove[#remove + 1] = member end
-    if origin == f[1] then
+    -- RQ 3.0 sends a rate-limited job back through its limiter, never straight on a queue:
+    -- status rate_limited (its enqueued_at is set when the limiter admits it).
+    local limited = limit and limit ~= ''
+    if limited then
+      call('HSET', job, 'status', 'rate_limited', 'started_at', '', 'ended_at', '',
+        'exc_info', empty_exc, 'enqueue_at_front', ARGV[2], 'origin', origin)
+    elseif origin == f[1] then
       call('HSET', job, 'status', 'queued', 'enqueued_at', ARGV[1], 'started_at', '',
         'ended_at', '', 'exc_info', empty_exc)
     else
@@ -129,13 +117,21 @@ for k, member in ipairs(members) do
         call('SREM', P .. 'job:' .. parent .. ':dependents', id)
       end
     end
-    local list = pushes[origin]
-    if not list then
-      list = {}
-      pushes[origin] = list
-      origins[#origins + 1] = origin
+    if limited then
+      for _, x in ipairs(limiter_writes(id, limit, f[5])) do call(unpack(x)) end
+      -- Jobs requeued before it are pushed first, so the queue keeps RQ's order; refused,
+      -- the limiter's step leaves it waiting (a state RQ knows: maintenance admits it).
+      flush()
+      apply(try_acquire(limit, 0, {}))
+    else
+      local list = pushes[origin]
+      if not list then
+        list = {}
+        pushes[origin] = list
+        origins[#origins + 1] = origin
+      end
+      list[#list + 1] = id
     end
-    list[#list + 1] = id
   end
   out[#out + 1] = code
 end

@@ -37,6 +37,23 @@ fn with_overview(ov: crate::rq::Overview) -> App {
     app
 }
 
+/// Shows `rows` jobs (`job-0`…) of the 1,204 queued in `default` on the Jobs tab.
+fn show_queue_page(app: &mut App, rows: usize) {
+    app.jobs.source = JobSource::Queue;
+    app.jobs.offset = 0;
+    let page = JobPage {
+        queue: "default".into(),
+        source: JobSource::Queue,
+        total: 1204,
+        offset: 0,
+        newest_first: false,
+        jobs: (0..rows)
+            .map(|i| fixtures::job_row(&format!("job-{i}")))
+            .collect(),
+    };
+    app.update(Msg::PageLoaded(page), fixtures::now());
+}
+
 fn loaded() -> App {
     let mut app = App::new("redis://:***@127.0.0.1:6379/0", false);
     app.update(Msg::ConnectionChanged(ConnState::Live), fixtures::now());
@@ -74,19 +91,7 @@ fn jobs_tab() {
     let mut app = loaded();
     key(&mut app, '3');
     key(&mut app, 'l'); // → failed is three steps right; stay on the queue but show a page
-    app.jobs.source = JobSource::Queue;
-    app.jobs.offset = 0;
-    let page = JobPage {
-        queue: "default".into(),
-        source: JobSource::Queue,
-        total: 1204,
-        offset: 0,
-        newest_first: false,
-        jobs: (0..3)
-            .map(|i| fixtures::job_row(&format!("job-{i}")))
-            .collect(),
-    };
-    app.update(Msg::PageLoaded(page), fixtures::now());
+    show_queue_page(&mut app, 3);
     app.detail = None;
     insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
 }
@@ -346,19 +351,7 @@ fn queue_panel_says_why_a_queue_does_not_drain() {
 fn jobs_title_counts_the_rows_on_screen() {
     let mut app = loaded();
     key(&mut app, '3');
-    app.jobs.source = JobSource::Queue;
-    app.jobs.offset = 0;
-    let page = JobPage {
-        queue: "default".into(),
-        source: JobSource::Queue,
-        total: 1204,
-        offset: 0,
-        newest_first: false,
-        jobs: (0..20)
-            .map(|i| fixtures::job_row(&format!("job-{i}")))
-            .collect(),
-    };
-    app.update(Msg::PageLoaded(page), fixtures::now());
+    show_queue_page(&mut app, 20);
     let t = draw(&mut app, 80, 24);
     let screen: String = t
         .backend()
