@@ -62,6 +62,10 @@ pub struct TableNav {
     pub selected: usize,
     pub sort: usize,
     pub marked: BTreeSet<String>,
+    /// The first row on screen and how many fit, as last drawn: paging moves the view by a
+    /// whole screen (not just far enough to show the cursor), so the view remembers them.
+    pub top: std::cell::Cell<usize>,
+    pub shown: std::cell::Cell<usize>,
 }
 
 /// Which jobs the Jobs tab shows.

@@ -197,7 +197,21 @@ impl App {
             return;
         }
         let len = self.visible_len();
-        let selected = self.nav_mut().selected;
+        let nav = self.nav_mut();
+        let selected = nav.selected;
+        // A page key moves the view by the rows it shows, so the next screen starts where
+        // the last one ended (not one row further).
+        let page = match nav.shown.get() {
+            0 => page,
+            shown => shown,
+        };
+        match action {
+            Action::PageDown => nav.top.set(nav.top.get().saturating_add(page)),
+            Action::PageUp => nav.top.set(nav.top.get().saturating_sub(page)),
+            Action::Top => nav.top.set(0),
+            Action::Bottom => nav.top.set(usize::MAX), // the view clamps it to the end
+            _ => {}
+        }
         let last = len.saturating_sub(1);
         let target = match action {
             Action::Up => selected.saturating_sub(1),
@@ -214,6 +228,7 @@ impl App {
                 self.jobs.offset += PAGE;
                 self.jobs.page = None;
                 self.jobs_nav.selected = 0;
+                self.jobs_nav.top.set(0);
                 return;
             }
             if matches!(action, Action::Up | Action::PageUp)

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::ops::Range;
 
-use super::{App, Tab};
+use super::{App, Tab, TableNav};
 use crate::rq::{JobSummary, Liveness, Overview, QueueInfo, Schedule, WorkerInfo};
 
 /// The sorts each tab offers, in `s` order.
@@ -24,15 +24,23 @@ pub fn sort_names(tab: Tab) -> &'static [&'static str] {
     }
 }
 
-/// The rows a table of `height` lines shows when `selected` of `len` rows is selected:
-/// ratatui keeps the selection in view, at the bottom once it scrolls. `height` may be
-/// larger than the rows that fit (it is then only a little more work), never smaller.
-/// Select `selected - start` in a table built from these rows and it draws the same.
+/// The rows a table showing `height` rows draws: the last view (`nav.top`), moved just
+/// enough to hold the cursor. Records the view in `nav` for the next page key. Build the
+/// table from these rows and select `selected - start`.
 #[must_use]
-pub fn window(selected: usize, len: usize, height: usize) -> Range<usize> {
-    let selected = selected.min(len.saturating_sub(1));
-    let start = (selected + 1).saturating_sub(height.max(1));
-    start..(start + height.max(1)).min(len)
+pub fn window(nav: &TableNav, len: usize, height: usize) -> Range<usize> {
+    let height = height.max(1);
+    let selected = nav.selected.min(len.saturating_sub(1));
+    // Keep the last view where the cursor still is in it, never leaving blank rows below.
+    let mut top = nav.top.get().min(len.saturating_sub(height));
+    if selected < top {
+        top = selected;
+    } else if selected >= top + height {
+        top = selected + 1 - height;
+    }
+    nav.top.set(top);
+    nav.shown.set(height);
+    top..(top + height).min(len)
 }
 
 /// A lowercased filter, matched without allocating per row (ASCII, the usual case) or
@@ -507,19 +515,43 @@ mod tests {
         assert!(app.target_workers().is_empty());
     }
 
+    fn at(selected: usize, top: usize) -> TableNav {
+        let nav = TableNav {
+            selected,
+            ..TableNav::default()
+        };
+        nav.top.set(top);
+        nav
+    }
+
     #[test]
-    fn window_matches_what_ratatui_scrolls_to() {
-        assert_eq!(window(0, 0, 10), 0..0);
-        assert_eq!(window(0, 5, 10), 0..5);
-        assert_eq!(window(9, 100, 10), 0..10);
-        assert_eq!(window(10, 100, 10), 1..11, "selection at the bottom");
-        assert_eq!(window(99, 100, 10), 90..100);
+    fn the_window_keeps_the_last_view_and_moves_just_enough_for_the_cursor() {
+        assert_eq!(window(&at(0, 0), 0, 10), 0..0);
+        assert_eq!(window(&at(0, 0), 5, 10), 0..5);
+        assert_eq!(window(&at(9, 0), 100, 10), 0..10);
         assert_eq!(
-            window(500, 100, 10),
-            90..100,
-            "a selection past the end is clamped"
+            window(&at(10, 0), 100, 10),
+            1..11,
+            "selection at the bottom"
         );
-        assert_eq!(window(3, 100, 0), 3..4);
+        assert_eq!(window(&at(99, 0), 100, 10), 90..100);
+        assert_eq!(
+            window(&at(500, 0), 100, 10),
+            90..100,
+            "past the end: clamped"
+        );
+        assert_eq!(window(&at(3, 0), 100, 0), 3..4);
+        // A page key moved the view: it stays while the cursor is in it.
+        assert_eq!(window(&at(12, 10), 100, 10), 10..20);
+        assert_eq!(
+            window(&at(9, 10), 100, 10),
+            9..19,
+            "cursor above: view follows"
+        );
+        assert_eq!(window(&at(95, 95), 100, 10), 90..100, "no blank rows below");
+        let nav = at(15, 10);
+        let _ = window(&nav, 100, 10);
+        assert_eq!((nav.top.get(), nav.shown.get()), (10, 10), "remembered");
     }
 
     #[test]

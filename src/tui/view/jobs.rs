@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
-use super::widgets::{self, block, empty, row_style, selection};
+use super::widgets::{self, block, empty, row_style};
 use crate::present::{self, thousands};
 use crate::rq::{JobSource, JobSummary, Registry};
 use crate::tui::app::App;
@@ -24,11 +24,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
     };
     let order = present::order_words(app.jobs.source, app.jobs.newest_first);
     let rows = app.visible_jobs();
-    // The rows on screen, not the page loaded: the table shows `view` rows at a time and
-    // scrolls just enough to keep the cursor visible (ratatui's own rule).
-    let view = usize::from(table_area.height.saturating_sub(3)).max(1);
-    let first = app.jobs_nav.selected.saturating_sub(view - 1);
-    let last = (first + view).min(rows.len());
+    // The rows on screen, not the page loaded.
+    let (shown, mut state) = widgets::scrolled(&app.jobs_nav, rows.len(), table_area);
+    let (first, last) = (shown.start, shown.end);
     let range = match &app.jobs.page {
         Some(p) if !rows.is_empty() && app.filter.is_empty() => format!(
             "{}-{} of {}",
@@ -84,7 +82,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         .header(widgets::header(&header, &[], theme))
         .block(b)
         .row_highlight_style(theme.selected);
-    let mut state = selection(app.jobs_nav.selected, rows.len());
     frame.render_stateful_widget(table, table_area, &mut state);
 }
 

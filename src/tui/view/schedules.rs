@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Cell, Row, Table};
 
-use super::widgets::{block, empty, selection};
+use super::widgets::{block, empty};
 use crate::present;
 use crate::rq::ScheduleSource;
 use crate::tui::app::App;
@@ -116,6 +116,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         .header(Row::new(header).style(theme.muted))
         .block(b)
         .row_highlight_style(theme.selected);
-    let mut state = selection(app.sched_nav.selected, rows.len());
+    let (_, mut state) = super::widgets::scrolled(&app.sched_nav, rows.len(), area);
     frame.render_stateful_widget(table, area, &mut state);
 }

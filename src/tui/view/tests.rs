@@ -412,3 +412,46 @@ fn cron_expressions_are_never_cut() {
         .collect();
     assert!(screen.contains("*/15 9-17 * * 1-5"), "{screen}");
 }
+
+fn screen_text(t: &Terminal<TestBackend>) -> String {
+    t.backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect()
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    app.update(
+        Msg::KeyPressed(KeyEvent::new(code, KeyModifiers::NONE)),
+        fixtures::now(),
+    );
+}
+
+/// PgDn shows the next screen: the first row after the last one shown, at 80x24 and 60x15.
+#[test]
+fn page_down_shows_the_next_screen() {
+    for (w, h, per_screen) in [(80u16, 24u16, 16usize), (60, 15, 7)] {
+        let mut app = loaded();
+        key(&mut app, '3');
+        show_queue_page(&mut app, 60);
+        let first = screen_text(&draw(&mut app, w, h));
+        let one = format!("job-{} ", per_screen - 1);
+        assert!(first.contains(&one), "{w}x{h}: {first}");
+        press(&mut app, KeyCode::PageDown);
+        let next = screen_text(&draw(&mut app, w, h));
+        let range = format!("{}-{} of 1,204", per_screen + 1, 2 * per_screen);
+        assert!(next.contains(&range), "{w}x{h}: {next}");
+        assert!(
+            next.contains(&format!("job-{per_screen} ")) && !next.contains(&one),
+            "{w}x{h}: {next}"
+        );
+        press(&mut app, KeyCode::PageUp);
+        let back = screen_text(&draw(&mut app, w, h));
+        assert!(
+            back.contains(&format!("1-{per_screen} of")),
+            "{w}x{h}: {back}"
+        );
+    }
+}

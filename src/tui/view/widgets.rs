@@ -6,6 +6,8 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph};
 
+use crate::tui::app::TableNav;
+use crate::tui::app::rows::window;
 use crate::tui::theme::Theme;
 
 /// The bordered block every table sits in.
@@ -39,6 +41,20 @@ pub fn row_style(marked: bool, theme: &Theme) -> Style {
 /// A table state selecting `selected` (ratatui scrolls to keep it visible).
 pub fn selection(selected: usize, len: usize) -> ratatui::widgets::TableState {
     ratatui::widgets::TableState::default().with_selected((len > 0).then_some(selected))
+}
+
+/// The state of a table of `len` rows drawn whole in `area` (borders and header take three
+/// lines), scrolled as `nav` remembers; also returns the rows on screen.
+pub fn scrolled(
+    nav: &TableNav,
+    len: usize,
+    area: Rect,
+) -> (std::ops::Range<usize>, ratatui::widgets::TableState) {
+    let shown = window(nav, len, usize::from(area.height.saturating_sub(3)));
+    let state = ratatui::widgets::TableState::default()
+        .with_offset(shown.start)
+        .with_selected(len.checked_sub(1).map(|last| nav.selected.min(last)));
+    (shown, state)
 }
 
 /// A header row whose numeric columns (named in `right`) are right-aligned like their cells.

@@ -62,7 +62,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
     ]);
     header.extend(["BEAT", "OK", "FAIL"]);
     // Only the rows in view are built: 50,000 workers cost what 20 do.
-    let shown = window(app.workers.selected, total, usize::from(area.height));
+    let shown = window(
+        &app.workers,
+        total,
+        usize::from(area.height.saturating_sub(3)),
+    );
     let selected = app.workers.selected.saturating_sub(shown.start);
     let rows = app.visible_worker_range(shown);
     let cols = widgets::column_widths(area, &widths);
