@@ -28,6 +28,7 @@ use std::time::SystemTime;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -128,13 +129,16 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: S
             _ => "updated just now".to_string(),
         })
         .unwrap_or_default();
-    let mut spans = vec![
-        Span::raw(" rqtop "),
-        Span::raw("│ "),
-        Span::raw(app.target.clone()),
-        Span::raw(" │ "),
-        Span::raw(conn),
-    ];
+    // Segments in the order shown; a narrow terminal drops or cuts them whole, never mid-word:
+    // first the age, then the URL is cut in the middle, then the problem text is cut.
+    let mut target = app.target.clone(); // cut below from the whole URL, never twice
+    let mut badges: Vec<(String, ratatui::style::Style)> = vec![(conn, Style::new())];
+    // RQ 3.0's RQ_KEY_PREFIX: another prefix is another set of queues on the same server.
+    if let Some(p) = app.overview.as_ref().map(|o| o.redis.prefix.as_str())
+        && p != "rq"
+    {
+        badges.push((format!("prefix {}", present::safe(p)), Style::new()));
+    }
     if let Some(o) = app.overview.as_ref().filter(|o| o.suspended) {
         // RQ workers notice suspension only between jobs: say so until all of them have.
         let alive: Vec<_> = o
@@ -147,23 +151,74 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: S
             .resumes_in
             .map(|s| format!(" {} left", present::span(s)))
             .unwrap_or_default();
-        if done == alive.len() {
-            spans.push(Span::raw(format!(" │ SUSPENDED{left}")));
+        let text = if done == alive.len() {
+            format!("SUSPENDED{left}")
         } else {
-            spans.push(Span::raw(format!(" │ SUSPENDING {done}/{}", alive.len())));
-        }
+            format!("SUSPENDING {done}/{}", alive.len())
+        };
+        badges.push((text, theme.bad));
     }
     if app.read_only {
-        spans.push(Span::raw(" │ read-only"));
+        badges.push(("read-only".into(), Style::new()));
     }
-    if let Some(first) = app.overview.as_ref().and_then(|o| o.problems.first()) {
-        // The numbers below are incomplete: that must not look like a quiet server.
-        spans.push(Span::styled(
-            format!(" │ ⚠ {}", present::safe(first)),
-            theme.bad,
-        ));
+    // The numbers below are incomplete: that must not look like a quiet server.
+    let problem = app
+        .overview
+        .as_ref()
+        .and_then(|o| o.problems.first())
+        .map(|p| format!("⚠ {}", present::safe(p)));
+    let width = usize::from(area.width);
+    let mut label = " rqtop │ ";
+    let fixed = |label: &str, target: &str, problem: &str, updated: &str| {
+        let parts = std::iter::once(target)
+            .chain(badges.iter().map(|b| b.0.as_str()))
+            .chain([problem, updated].into_iter().filter(|s| !s.is_empty()));
+        present::width(label) + parts.map(|p| present::width(p) + 3).sum::<usize>() - 2
+    };
+    let mut updated = updated;
+    let mut problem = problem.unwrap_or_default();
+    // Live, the age says little; cut off, it says how old the numbers are: keep it longer.
+    let live = matches!(app.conn, ConnState::Live);
+    let steps: [u8; 5] = if live {
+        [0, 1, 2, 3, 4]
+    } else {
+        [1, 2, 3, 0, 4]
+    };
+    for step in steps {
+        let over = fixed(label, &target, &problem, &updated).saturating_sub(width);
+        if over == 0 {
+            break;
+        }
+        match step {
+            0 => updated.clear(),
+            1 | 3 => {
+                // Host, port and db say which server; the scheme and user go first.
+                let least = if step == 1 { 16 } else { 10 };
+                let keep = present::width(&target).saturating_sub(over).max(least);
+                let full = app.target.as_str();
+                let short = full
+                    .split_once('@')
+                    .or_else(|| full.split_once("://"))
+                    .map_or(full, |(_, rest)| rest);
+                target = widgets::fit_middle(short, keep);
+            }
+            2 => label = " ",
+            _ if !problem.is_empty() => {
+                let keep = present::width(&problem).saturating_sub(over).max(8);
+                problem = widgets::fit(&problem, keep);
+            }
+            _ => {}
+        }
     }
-    // The age goes last: on a narrow terminal it is what gets cut, not the badges.
+    let mut spans = vec![Span::raw(label), Span::raw(target)];
+    for (text, style) in badges {
+        spans.push(Span::raw(" │ "));
+        spans.push(Span::styled(text, style));
+    }
+    if !problem.is_empty() {
+        spans.push(Span::raw(" │ "));
+        spans.push(Span::styled(problem, theme.bad));
+    }
     if !updated.is_empty() {
         spans.push(Span::raw(format!(" │ {updated}")));
     }

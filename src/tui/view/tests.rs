@@ -455,3 +455,57 @@ fn page_down_shows_the_next_screen() {
         );
     }
 }
+
+/// Worker names and queues are whole before a job id is cut; host/pid appear with room.
+#[test]
+fn workers_columns_by_content_and_priority() {
+    let mut app = loaded();
+    key(&mut app, '2');
+    let wide = screen_text(&draw(&mut app, 120, 24));
+    assert!(
+        wide.contains("HOST/PID") && wide.contains("app-1/4242"),
+        "{wide}"
+    );
+    assert!(
+        wide.contains("9f1c2d3e-aaaa-bbbb-cccc-000000000001"),
+        "{wide}"
+    );
+    let t = draw(&mut app, 60, 15);
+    let narrow = screen_text(&t);
+    assert!(!narrow.contains("HOST/PID"), "{narrow}");
+    assert!(narrow.contains("w-stale "), "names whole: {narrow}");
+    assert!(
+        narrow.contains("9f1c2…0001"),
+        "the id cut in the middle: {narrow}"
+    );
+    insta::assert_snapshot!(t.backend());
+}
+
+/// A narrow header drops the age and cuts the URL, never the badges that change decisions.
+#[test]
+fn narrow_header_keeps_suspension_read_only_and_prefix() {
+    let mut ov = fixtures::overview();
+    ov.suspended = true;
+    ov.redis.prefix = "app".into();
+    for w in &mut ov.workers {
+        w.state = "suspended".into();
+    }
+    let mut app = App::new("redis://:***@cache.internal.example.com:6380/3", true);
+    app.update(Msg::ConnectionChanged(ConnState::Live), fixtures::now());
+    app.update(
+        Msg::OverviewLoaded(Box::new(ov), fixtures::now()),
+        fixtures::now(),
+    );
+    for (w, h) in [(80u16, 24u16), (60, 15)] {
+        let t = draw(&mut app, w, h);
+        let top: String = screen_text(&t).chars().take(usize::from(w)).collect();
+        for badge in ["SUSPENDED", "read-only", "● live", "prefix app"] {
+            assert!(top.contains(badge), "{w}x{h}: {top}");
+        }
+        assert!(
+            top.contains(":6380/3") || top.contains("/3"),
+            "{w}x{h}: {top}"
+        );
+        assert!(!top.contains("updated ju"), "never cut mid-word: {top}");
+    }
+}

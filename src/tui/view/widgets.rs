@@ -143,3 +143,119 @@ mod fit_tests {
         assert_eq!(super::fit("日本語テキスト", 5), "日本…");
     }
 }
+
+/// A column for [`allot`]: what its widest cell needs, the least it may get, and whether it
+/// is dropped (rather than squeezed) when the table is narrow.
+#[derive(Debug, Clone, Copy)]
+pub struct Col {
+    pub need: usize,
+    pub min: usize,
+    pub optional: bool,
+}
+
+impl Col {
+    /// A column that always shows whole (numbers, states).
+    #[must_use]
+    pub fn whole(need: usize) -> Self {
+        Self {
+            need,
+            min: need,
+            optional: false,
+        }
+    }
+
+    /// A column that may be cut down to `min`.
+    #[must_use]
+    pub fn flex(need: usize, min: usize) -> Self {
+        Self {
+            need,
+            min: min.min(need),
+            optional: false,
+        }
+    }
+
+    /// A column shown only when everything else fits whole.
+    #[must_use]
+    pub fn optional(need: usize) -> Self {
+        Self {
+            need,
+            min: need,
+            optional: true,
+        }
+    }
+}
+
+/// Column widths for `cols` in `width` columns (one space between columns), by content and
+/// priority: every column starts at its minimum, then columns grow to what their content
+/// needs in `priority` order (indices into `cols`), optional columns come in only when all
+/// others are whole, and what is left goes to the first column in `priority`. None marks a
+/// dropped column.
+#[must_use]
+pub fn allot(width: usize, cols: &[Col], priority: &[usize]) -> Vec<Option<usize>> {
+    let required: Vec<usize> = (0..cols.len()).filter(|&i| !cols[i].optional).collect();
+    let gaps = |n: usize| n.saturating_sub(1);
+    let mut out: Vec<Option<usize>> = cols
+        .iter()
+        .map(|c| (!c.optional).then_some(c.min))
+        .collect();
+    let used = |out: &[Option<usize>]| {
+        let shown = out.iter().flatten().count();
+        out.iter().flatten().sum::<usize>() + gaps(shown)
+    };
+    for &i in priority {
+        if cols[i].optional {
+            continue;
+        }
+        let spare = width.saturating_sub(used(&out));
+        if let Some(w) = &mut out[i] {
+            *w += spare.min(cols[i].need.saturating_sub(*w));
+        }
+    }
+    let all_whole = required.iter().all(|&i| out[i] >= Some(cols[i].need));
+    if all_whole {
+        for &i in priority {
+            if cols[i].optional && used(&out) + 1 + cols[i].need <= width {
+                out[i] = Some(cols[i].need);
+            }
+        }
+    }
+    if let Some(&first) = priority.first() {
+        let spare = width.saturating_sub(used(&out));
+        if let Some(w) = &mut out[first] {
+            *w += spare;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod allot_tests {
+    use super::{Col, allot};
+
+    #[test]
+    fn columns_grow_by_priority_and_optional_ones_need_room() {
+        let cols = [
+            Col::flex(12, 6),
+            Col::whole(4),
+            Col::flex(20, 8),
+            Col::optional(10),
+        ];
+        // Room for all: the optional column comes in, the rest goes to the first priority.
+        assert_eq!(
+            allot(60, &cols, &[0, 2, 3]),
+            [Some(12 + 11), Some(4), Some(20), Some(10)]
+        );
+        // Room for the required ones whole only: the optional one is dropped.
+        assert_eq!(
+            allot(40, &cols, &[0, 2, 3]),
+            [Some(12 + 2), Some(4), Some(20), None]
+        );
+        // Narrow: the first priority is whole, the second gets what is left.
+        assert_eq!(
+            allot(30, &cols, &[0, 2, 3]),
+            [Some(12), Some(4), Some(12), None]
+        );
+        // Too narrow for the minimums: minimums (ratatui then squeezes).
+        assert_eq!(allot(10, &cols, &[0, 2]), [Some(6), Some(4), Some(8), None]);
+    }
+}

@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row, Table};
 
-use super::widgets::{self, block, empty, row_style, selection};
+use super::widgets::{self, Col, block, empty, row_style, selection};
 use crate::present::{self, thousands};
 use crate::rq::{Liveness, WorkerInfo};
 use crate::tui::app::App;
@@ -41,26 +41,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         empty(frame, area, text, theme);
         return;
     }
-    // Host/pid only where it fits; 80 columns keep what an operator scans first.
-    let wide = area.width >= 110;
-    let mut widths = vec![
-        Constraint::Fill(2),
-        Constraint::Length(9),
-        Constraint::Fill(2),
-        Constraint::Length(7),
-        Constraint::Fill(1),
-    ];
-    let mut header = vec!["WORKER", "STATE", "JOB", "FOR", "QUEUES"];
-    if wide {
-        widths.push(Constraint::Fill(1));
-        header.push("HOST/PID");
-    }
-    widths.extend([
-        Constraint::Length(8),
-        Constraint::Length(6),
-        Constraint::Length(5),
-    ]);
-    header.extend(["BEAT", "OK", "FAIL"]);
     // Only the rows in view are built: 50,000 workers cost what 20 do.
     let shown = window(
         &app.workers,
@@ -69,19 +49,44 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
     );
     let selected = app.workers.selected.saturating_sub(shown.start);
     let rows = app.visible_worker_range(shown);
-    let cols = widgets::column_widths(area, &widths);
+    let texts: Vec<Texts> = rows
+        .iter()
+        .map(|w| Texts::of(w, app.workers.marked.contains(&w.name), now))
+        .collect();
+    // Widths by content and priority: the worker name whole first, then its queues, then
+    // the job id (cut in the middle); host/pid only when everything else fits whole.
+    let need = |i: usize| {
+        texts
+            .iter()
+            .map(|t| present::width(&t.cells[i]))
+            .chain(std::iter::once(HEADER[i].len()))
+            .max()
+            .unwrap_or(0)
+    };
+    let cols: Vec<Col> = (0..HEADER.len())
+        .map(|i| match i {
+            0 => Col::flex(need(i), 8),
+            2 => Col::flex(need(i), 10),
+            4 => Col::flex(need(i), 6),
+            5 => Col::optional(need(i)),
+            _ => Col::whole(need(i)),
+        })
+        .collect();
+    let inner = usize::from(area.width.saturating_sub(2));
+    let allotted = widgets::allot(inner, &cols, &[0, 4, 2, 5]);
+    let keep: Vec<usize> = (0..HEADER.len())
+        .filter(|&i| allotted[i].is_some())
+        .collect();
+    let widths: Vec<Constraint> = keep
+        .iter()
+        .filter_map(|&i| allotted[i])
+        .map(|w| Constraint::Length(u16::try_from(w).unwrap_or(u16::MAX)))
+        .collect();
+    let header: Vec<&str> = keep.iter().map(|&i| HEADER[i]).collect();
     let table_rows: Vec<Row> = rows
         .iter()
-        .map(|w| {
-            worker_row(
-                w,
-                app.workers.marked.contains(&w.name),
-                wide,
-                &cols,
-                theme,
-                now,
-            )
-        })
+        .zip(&texts)
+        .map(|(w, t)| worker_row(w, t, &keep, &allotted, theme))
         .collect();
     let b = match rows.get(selected) {
         Some(w) => b.title_bottom(about(w, now)),
@@ -99,81 +104,98 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
     frame.render_stateful_widget(table, area, &mut state);
 }
 
+const HEADER: [&str; 9] = [
+    "WORKER", "STATE", "JOB", "FOR", "QUEUES", "HOST/PID", "BEAT", "OK", "FAIL",
+];
+
+/// One worker's cells as text (in `HEADER` order), measured before the columns are sized.
+struct Texts {
+    cells: [String; 9],
+    stale: bool,
+    marked: bool,
+}
+
+impl Texts {
+    fn of(w: &WorkerInfo, marked: bool, now: SystemTime) -> Self {
+        let state = match w.liveness {
+            Liveness::Alive => w.state.clone(),
+            Liveness::Stopping => "stopping".to_string(),
+            Liveness::Dead => "dead".to_string(),
+        };
+        let beat_age = w.last_heartbeat.map(|t| t.age_secs(now));
+        let limit = if w.state == "busy" {
+            STALE_BUSY_SECS
+        } else {
+            STALE_IDLE_SECS
+        };
+        let stale = beat_age.is_some_and(|a| a > limit) && w.liveness == Liveness::Alive;
+        let beat = match beat_age {
+            Some(a) if stale => format!("{}!", present::span(a)),
+            Some(a) => present::span(a),
+            None => "-".into(),
+        };
+        let host = format!(
+            "{}/{}",
+            present::safe(w.hostname.as_deref().unwrap_or("-")),
+            w.pid.map_or_else(|| "-".into(), |p| p.to_string())
+        );
+        let running_for = w
+            .current_job_started_at
+            .map(|t| present::span(t.age_secs(now).max(0.0)))
+            .unwrap_or_default();
+        Self {
+            cells: [
+                format!(
+                    "{}{}",
+                    if marked { "* " } else { "" },
+                    present::safe(&w.name)
+                ),
+                present::safe(&state).into_owned(),
+                current_jobs(w),
+                running_for,
+                present::safe(&w.queues.join(",")).into_owned(),
+                host,
+                beat,
+                thousands(w.successful_job_count),
+                thousands(w.failed_job_count),
+            ],
+            stale,
+            marked,
+        }
+    }
+}
+
 fn worker_row<'a>(
     w: &WorkerInfo,
-    marked: bool,
-    wide: bool,
-    cols: &[usize],
+    t: &Texts,
+    keep: &[usize],
+    widths: &[Option<usize>],
     theme: &Theme,
-    now: SystemTime,
 ) -> Row<'a> {
-    // A cut value shows it was cut: `high,de…`, not `high,de`.
-    let col =
-        |i: usize, text: String| widgets::fit(&text, cols.get(i).copied().unwrap_or(usize::MAX));
-    let state = match w.liveness {
-        Liveness::Alive => w.state.clone(),
-        Liveness::Stopping => "stopping".to_string(),
-        Liveness::Dead => "dead".to_string(),
-    };
-    let beat_age = w.last_heartbeat.map(|t| t.age_secs(now));
-    let limit = if w.state == "busy" {
-        STALE_BUSY_SECS
-    } else {
-        STALE_IDLE_SECS
-    };
-    let stale = beat_age.is_some_and(|a| a > limit) && w.liveness == Liveness::Alive;
-    let beat = match beat_age {
-        Some(a) if stale => format!("{}!", present::span(a)),
-        Some(a) => present::span(a),
-        None => "-".into(),
-    };
-    let host = format!(
-        "{}/{}",
-        present::safe(w.hostname.as_deref().unwrap_or("-")),
-        w.pid.map_or_else(|| "-".into(), |p| p.to_string())
-    );
-    let num = |n: u64| Cell::from(Line::from(thousands(n)).right_aligned());
-    let right = |s: String| Cell::from(Line::from(s).right_aligned());
-    let mut cells = vec![
-        Cell::from(col(
-            0,
-            format!(
-                "{}{}",
-                if marked { "* " } else { "" },
-                present::safe(&w.name)
-            ),
-        )),
-        Cell::from(present::safe(&state).into_owned()).style(theme.status(&state)),
-        Cell::from(widgets::fit_middle(
-            &current_jobs(w),
-            cols.get(2).copied().unwrap_or(usize::MAX),
-        )),
-        right(
-            w.current_job_started_at
-                .map(|t| present::span(t.age_secs(now).max(0.0)))
-                .unwrap_or_default(),
-        ),
-        Cell::from(col(4, present::safe(&w.queues.join(",")).into_owned())),
-    ];
-    if wide {
-        cells.push(Cell::from(col(5, host)));
-    }
-    cells.extend([
-        right(beat).style(if stale {
-            theme.bad
-        } else {
-            ratatui::style::Style::new()
-        }),
-        num(w.successful_job_count),
-        Cell::from(Line::from(thousands(w.failed_job_count)).right_aligned()).style(
-            if w.failed_job_count > 0 {
+    let cells = keep.iter().map(|&i| {
+        let width = widths.get(i).copied().flatten().unwrap_or(usize::MAX);
+        let text = &t.cells[i];
+        match HEADER[i] {
+            // A cut value shows it was cut: `high,de…`, not `high,de`; ids in the middle.
+            "JOB" => Cell::from(widgets::fit_middle(text, width)),
+            "STATE" => Cell::from(text.clone()).style(theme.status(text)),
+            "FOR" | "OK" => Cell::from(Line::from(text.clone()).right_aligned()),
+            "BEAT" => Cell::from(Line::from(text.clone()).right_aligned()).style(if t.stale {
                 theme.bad
             } else {
-                theme.muted
-            },
-        ),
-    ]);
-    Row::new(cells).style(row_style(marked, theme))
+                ratatui::style::Style::new()
+            }),
+            "FAIL" => Cell::from(Line::from(text.clone()).right_aligned()).style(
+                if w.failed_job_count > 0 {
+                    theme.bad
+                } else {
+                    theme.muted
+                },
+            ),
+            _ => Cell::from(widgets::fit(text, width)),
+        }
+    });
+    Row::new(cells.collect::<Vec<_>>()).style(row_style(t.marked, theme))
 }
 
 /// The selected worker's identity, under the table: what narrow terminals have no column for.
