@@ -171,3 +171,22 @@ fn registry_scores_read_as_times() {
     let at = doc["jobs"][0]["score_at"].as_str().unwrap();
     assert!(at.ends_with('Z') && at.contains('T'), "{doc}");
 }
+
+/// A job RQ scheduled (`enqueue_in`) says when it runs, in text and as RFC 3339 in JSON.
+#[test]
+fn a_scheduled_job_says_when_it_runs() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let id = Rq::V2.script(
+        &url,
+        "from rq import Queue\nimport labjobs\nj = Queue('emails', connection=r).enqueue_in(datetime.timedelta(hours=2), labjobs.add, 1, 1)\nprint(j.id)",
+    );
+    let id = id.trim();
+    let doc = rqctl_json(&url, &["job", id]);
+    let at = doc["scheduled_for"].as_str().unwrap();
+    assert!(at.contains('T') && at.ends_with('Z'), "RFC 3339: {at}");
+    let out = rqctl(&url, &["job", id]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.starts_with("Runs at")).unwrap();
+    assert!(line.contains("(in 1h 59m") || line.contains("(in 2h"), "{line}");
+}

@@ -118,6 +118,7 @@ pub(crate) fn build(
         dependents,
         expires_in: ttl,
         rq_scheduler_next_run: rq_scheduler_score.and_then(Timestamp::from_unix),
+        scheduled_for: None,
         fields: fields
             .iter()
             .map(|(k, v)| {

@@ -410,6 +410,17 @@ impl RqClient {
             ttl,
         );
         job.dependents_total = dependents_total;
+        // Its run time is its score in the origin's scheduled registry, which only the hash
+        // names: one more round trip, for scheduled jobs only.
+        if job.status == JobStatus::Scheduled
+            && let Some(origin) = &job.origin
+        {
+            let key = self.keys.registry(Registry::Scheduled, origin);
+            let mut pipe = redis::pipe();
+            pipe.cmd("ZSCORE").arg(key).arg(id);
+            let mut r = Replies::new(self.pipeline("read job", pipe).await?);
+            job.scheduled_for = reply::float(&r.next()).and_then(Timestamp::from_unix);
+        }
         Ok(job)
     }
 }

@@ -427,6 +427,8 @@ pub struct Job {
     pub expires_in: Option<i64>,
     /// The job is in rq-scheduler's `scheduled_jobs` (it may be queued/finished as well).
     pub rq_scheduler_next_run: Option<Timestamp>,
+    /// When RQ's scheduler enqueues it: its score in `scheduled:<origin>` (scheduled jobs).
+    pub scheduled_for: Option<Timestamp>,
     /// Every hash field: text verbatim, binary ones as `<N bytes: hex…>`.
     pub fields: BTreeMap<String, String>,
 }

@@ -159,6 +159,7 @@ pub fn job() -> crate::rq::Job {
         dependents_total: 0,
         expires_in: Some(31_535_900),
         rq_scheduler_next_run: None,
+        scheduled_for: None,
         fields: BTreeMap::from([
             ("status".to_string(), "failed".to_string()),
             ("origin".to_string(), "emails".to_string()),
