@@ -188,5 +188,8 @@ fn a_scheduled_job_says_when_it_runs() {
     let out = rqctl(&url, &["job", id]);
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text.lines().find(|l| l.starts_with("Runs at")).unwrap();
-    assert!(line.contains("(in 1h 59m") || line.contains("(in 2h"), "{line}");
+    assert!(
+        line.contains("(in 1h 59m") || line.contains("(in 2h"),
+        "{line}"
+    );
 }

@@ -99,7 +99,12 @@ pub fn job_text(job: &Job, now: SystemTime) -> String {
         let _ = writeln!(s, "Dependents   {}{tail}", list(&job.dependents));
     }
     if let Some(t) = job.scheduled_for {
-        let _ = writeln!(s, "Runs at      {} ({})", super::time(Some(t)), super::ago(Some(t), now));
+        let _ = writeln!(
+            s,
+            "Runs at      {} ({})",
+            super::time(Some(t)),
+            super::ago(Some(t), now)
+        );
     }
     if let Some(t) = job.rq_scheduler_next_run {
         let _ = writeln!(s, "rq-scheduler next run {}", super::time(Some(t)));

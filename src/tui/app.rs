@@ -1,6 +1,7 @@
 //! The app state and its reducer: `update(msg, now)` mutates state and returns commands for
 //! the refresh task. No I/O happens here, so every transition is testable without a terminal.
 
+mod job_actions;
 mod mutations;
 mod navigation;
 pub mod rows;

@@ -166,7 +166,11 @@ pub fn lookup(scopes: &[Scope], ev: &KeyEvent) -> Option<Action> {
 
 /// Footer hints for these scopes, first scope first.
 #[must_use]
-pub fn hints(scopes: &[Scope], read_only: bool) -> Vec<(&'static str, &'static str)> {
+pub fn hints(
+    scopes: &[Scope],
+    read_only: bool,
+    offered: impl Fn(Action) -> bool,
+) -> Vec<(&'static str, &'static str)> {
     scopes
         .iter()
         .flat_map(|s| {
@@ -176,6 +180,7 @@ pub fn hints(scopes: &[Scope], read_only: bool) -> Vec<(&'static str, &'static s
                     && !(read_only && bind.action.changes_data())
             })
         })
+        .filter(|bind| offered(bind.action))
         .map(|bind| (bind.label, bind.hint))
         .collect()
 }

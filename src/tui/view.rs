@@ -308,7 +308,14 @@ fn fit_words(text: &str, width: usize) -> String {
 fn render_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = Vec::new();
     // `?` first: when the line is cut at the right edge, the way to every key stays visible.
-    let mut hints = keymap::hints(&app.scopes(), app.read_only);
+    let mut hints = keymap::hints(&app.scopes(), app.read_only, |a| {
+        // The open job hides the table that filter and sort act on.
+        let table_key = matches!(
+            a,
+            crate::tui::action::Action::Filter | crate::tui::action::Action::Sort
+        );
+        app.not_applicable(a).is_none() && !(app.detail.is_some() && table_key)
+    });
     hints.sort_by_key(|(key, _)| *key != "?");
     // Whole hints only: the ones that do not fit are left out, never cut mid-word.
     let mut room = usize::from(area.width);

@@ -3,6 +3,7 @@
 
 use super::{App, Popup, Status, Tab, Tone};
 use crate::present::thousands;
+use crate::rq::JobStatus;
 use crate::rq::mutate::{Report, WorkerCommand};
 use crate::tui::action::Action;
 use crate::tui::msg::Mutation;
@@ -13,6 +14,13 @@ impl App {
         if self.read_only {
             self.status = Some(Status {
                 text: "read-only mode: changes are disabled".into(),
+                tone: Tone::Warn,
+            });
+            return;
+        }
+        if let Some(why) = self.not_applicable(action) {
+            self.status = Some(Status {
+                text: why,
                 tone: Tone::Warn,
             });
             return;
@@ -61,15 +69,7 @@ impl App {
             Action::Requeue => {
                 let ids = jobs()?;
                 (
-                    format!(
-                        "Requeue {} onto {}?",
-                        n(&ids),
-                        if ids.len() == 1 {
-                            "its queue"
-                        } else {
-                            "their queues"
-                        }
-                    ),
+                    format!("Requeue {}{}", n(&ids), self.requeue_route(&ids)),
                     Mutation::Requeue(ids),
                 )
             }
@@ -224,5 +224,55 @@ pub(super) fn outcome(label: &str, result: &Result<Vec<Report>, String>) -> Stat
             };
             Status { text, tone }
         }
+    }
+}
+
+impl App {
+    /// ` from failed@emails to queue emails?`, and a warning when the jobs already ran.
+    fn requeue_route(&self, ids: &[String]) -> String {
+        let status = self.status_in_view();
+        let (from, to) = match &self.detail {
+            Some(d) => match &d.job {
+                Some(Ok(job)) => (
+                    job.status.to_string(),
+                    job.origin.as_deref().map(crate::present::safe),
+                ),
+                _ => (String::new(), None),
+            },
+            None => match &self.jobs.queue {
+                Some(q) => (
+                    format!("{}@{}", self.jobs.source, crate::present::safe(q)),
+                    Some(crate::present::safe(q)),
+                ),
+                None => (String::new(), None),
+            },
+        };
+        let mut text = String::new();
+        if !from.is_empty() {
+            text.push_str(&format!(" from {from}"));
+        }
+        match to {
+            Some(q) => text.push_str(&format!(" to queue {q}?")),
+            None if ids.len() == 1 => text.push_str(" to its queue?"),
+            None => text.push_str(" to their queues?"),
+        }
+        // A finished or stopped job ran (or began to): running it again repeats what it did,
+        // e.g. charging an invoice twice; a canceled one was meant never to run.
+        let one = ids.len() == 1;
+        let warning = match status {
+            Some(JobStatus::Finished) if one => {
+                " It has already run: it runs again, side effects and all."
+            }
+            Some(JobStatus::Finished) => {
+                " They have already run: they run again, side effects and all."
+            }
+            Some(JobStatus::Stopped) => {
+                " Stopped mid-run: the work starts again from the beginning."
+            }
+            Some(JobStatus::Canceled) => " Canceled work runs after all.",
+            _ => "",
+        };
+        text.push_str(warning);
+        text
     }
 }

@@ -314,3 +314,65 @@ fn refresh_gives_feedback_and_results_stay_on_their_tab() {
         "a result does not follow the user to another tab"
     );
 }
+
+/// Shows a page of `source` jobs of queue default on the Jobs tab.
+fn registry_page(app: &mut App, source: JobSource) {
+    app.update(key('3'), fixtures::now());
+    app.jobs.source = source;
+    let mut p = page(3, 0, 3);
+    p.source = source;
+    app.update(Msg::PageLoaded(p), fixtures::now());
+}
+
+#[test]
+fn job_keys_that_do_not_apply_say_why_and_ask_nothing() {
+    let mut app = loaded();
+    registry_page(&mut app, JobSource::Queue);
+    for (k, why) in [
+        (
+            'T',
+            "only a running job can be stopped (this one is queued)",
+        ),
+        ('N', "only a scheduled job can be enqueued now"),
+        ('R', "only a job that ended can be requeued"),
+    ] {
+        app.update(key(k), fixtures::now());
+        assert!(app.popup.is_none(), "{k}");
+        let status = app
+            .status
+            .as_ref()
+            .map(|s| s.text.clone())
+            .unwrap_or_default();
+        assert!(status.contains(why), "{k}: {status}");
+    }
+    app.update(key('C'), fixtures::now());
+    assert!(app.popup.is_some(), "a queued job can be canceled");
+}
+
+#[test]
+fn requeue_confirmation_says_from_where_to_where_and_warns_of_reruns() {
+    let mut app = loaded();
+    registry_page(&mut app, JobSource::Registry(Registry::Failed));
+    app.update(key('R'), fixtures::now());
+    let Some(Popup::Confirm { text, .. }) = &app.popup else {
+        panic!("no confirm: {:?}", app.status)
+    };
+    assert_eq!(text, "Requeue job j0 from failed@default to queue default?");
+    app.update(key('n'), fixtures::now());
+    registry_page(&mut app, JobSource::Registry(Registry::Finished));
+    app.update(code(KeyCode::Char(' ')), fixtures::now());
+    app.update(code(KeyCode::Char(' ')), fixtures::now());
+    app.update(key('R'), fixtures::now());
+    let Some(Popup::Confirm { text, .. }) = &app.popup else {
+        panic!("no confirm")
+    };
+    assert!(
+        text.starts_with(
+            "Requeue 2 jobs from finished@default to queue default? They have already run"
+        ),
+        "{text}"
+    );
+    app.update(key('n'), fixtures::now());
+    app.update(key('C'), fixtures::now());
+    assert!(app.popup.is_none(), "finished jobs are not canceled");
+}
