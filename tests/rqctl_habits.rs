@@ -193,3 +193,23 @@ fn a_scheduled_job_says_when_it_runs() {
         "{line}"
     );
 }
+
+/// A started entry whose expiry passed (its worker died) is listed as abandoned, as the
+/// counts (which leave it out) imply, with what to do about it.
+#[test]
+fn abandoned_started_entries_are_marked() {
+    let server = RedisServer::start();
+    let url = server.url();
+    Rq::V2.script(
+        &url,
+        "import time\nfrom rq import Queue\nfrom rq.job import JobStatus\nimport labjobs\nq = Queue('default', connection=r)\nfor name, score in [('alive', 600), ('gone', -60)]:\n    j = q.enqueue(labjobs.add, 1, 1, job_id=name)\n    q.remove(j)\n    j.set_status(JobStatus.STARTED)\n    r.zadd('rq:wip:default', {name + ':' + 'ab' * 16: time.time() + score})",
+    );
+    let out = rqctl(&url, &["jobs", "default", "-r", "started"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = |id: &str| text.lines().find(|l| l.starts_with(id)).unwrap_or_default();
+    assert!(line("alive").contains("started"), "{text}");
+    assert!(line("gone").contains("abandoned"), "{text}");
+    assert!(text.contains("1 job abandoned"), "{text}");
+    let info = rqctl_json(&url, &["info", "default"]);
+    assert_eq!(info["queues"][0]["started"], 1, "counts leave it out");
+}

@@ -344,6 +344,16 @@ pub struct JobSummary {
     pub execution_id: Option<String>,
 }
 
+impl JobSummary {
+    /// A started-registry entry whose expiry passed: its worker stopped heartbeating it (died
+    /// or was killed), and RQ's next cleanup fails it. Counts leave these out, as RQ does.
+    #[must_use]
+    pub fn abandoned(&self, source: JobSource, now: std::time::SystemTime) -> bool {
+        source == JobSource::Registry(super::keys::Registry::Started)
+            && self.score_at.is_some_and(|t| t.age_secs(now) > 0.0)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JobPage {
     pub queue: String,

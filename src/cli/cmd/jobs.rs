@@ -5,6 +5,7 @@ use std::time::SystemTime;
 use clap::Args;
 
 use crate::cli::output::Output;
+use crate::cli::report;
 use crate::present::{self, TextTable, thousands};
 use crate::rq::{JobQuery, JobSource, Registry, RqClient};
 
@@ -51,16 +52,26 @@ pub async fn run(args: &JobsArgs, client: &mut RqClient, out: &mut Output) -> an
         JobSource::Registry(Registry::Failed | Registry::Finished) => Some("EXPIRES"),
         _ => None,
     };
-    let mut headers = vec!["ID", "STATUS", "FUNCTION", "CREATED", "ENDED"];
+    // Running jobs have not ended: when they started is what matters.
+    let running = page.source == JobSource::Registry(Registry::Started);
+    let mut headers = vec![
+        "ID",
+        "STATUS",
+        "FUNCTION",
+        "CREATED",
+        if running { "STARTED" } else { "ENDED" },
+    ];
     headers.extend(when);
     headers.push("ERROR");
     let mut t = TextTable::new(&headers);
     for j in &page.jobs {
         let mut row = vec![
             j.id.clone(),
-            j.status
-                .as_ref()
-                .map_or_else(|| "MISSING".to_string(), ToString::to_string),
+            match &j.status {
+                _ if j.abandoned(page.source, now) => "abandoned".to_string(),
+                Some(s) => s.to_string(),
+                None => "MISSING".to_string(),
+            },
             // From `data` only; `?` when it cannot be read there.
             present::clip(
                 j.func_name
@@ -69,7 +80,7 @@ pub async fn run(args: &JobsArgs, client: &mut RqClient, out: &mut Output) -> an
                 40,
             ),
             present::ago(j.created_at, now),
-            present::ago(j.ended_at, now),
+            present::ago(if running { j.started_at } else { j.ended_at }, now),
         ];
         if when.is_some() {
             row.push(match j.score {
@@ -100,5 +111,16 @@ pub async fn run(args: &JobsArgs, client: &mut RqClient, out: &mut Output) -> an
         present::safe(&page.queue),
         present::order_words(page.source, page.newest_first)
     ));
+    let abandoned = page
+        .jobs
+        .iter()
+        .filter(|j| j.abandoned(page.source, now))
+        .count();
+    if abandoned > 0 {
+        out.line(&format!(
+            "{} abandoned: the worker stopped heartbeating (died or was killed); not counted as started. `rqctl clean` fails them as RQ's cleanup would.",
+            report::count(abandoned as u64, "job")
+        ));
+    }
     Ok(())
 }

@@ -69,14 +69,30 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         Constraint::Length(id_width),
         Constraint::Length(9),
         Constraint::Fill(2),
-        Constraint::Length(9),
+        Constraint::Length(11),
         Constraint::Fill(4),
     ];
-    let header = ["ID", "STATUS", "FUNCTION", "AGE", "ERROR / DESCRIPTION"];
+    // The last column shows a job's error when it has one, else its description.
+    let errors = rows.iter().filter(|j| j.error.is_some()).count();
+    let tail = match errors {
+        0 => "DESCRIPTION",
+        n if n == rows.len() => "ERROR",
+        _ => "ERROR / DESCRIPTION",
+    };
+    let header = [
+        "ID",
+        "STATUS",
+        "FUNCTION",
+        when_header(app.jobs.source),
+        tail,
+    ];
     let cols = widgets::column_widths(table_area, &widths);
     let table_rows: Vec<Row> = rows
         .iter()
-        .map(|j| job_row(j, app.jobs_nav.marked.contains(&j.id), &cols, theme, now))
+        .map(|j| {
+            let marked = app.jobs_nav.marked.contains(&j.id);
+            job_row(j, app.jobs.source, marked, &cols, theme, now)
+        })
         .collect();
     let table = Table::new(table_rows, widths)
         .header(widgets::header(&header, &[], theme))
@@ -87,6 +103,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
 
 fn job_row<'a>(
     j: &JobSummary,
+    source: JobSource,
     marked: bool,
     cols: &[usize],
     theme: &Theme,
@@ -95,15 +112,11 @@ fn job_row<'a>(
     // A cut value shows it was cut.
     let col =
         |i: usize, text: String| widgets::fit(&text, cols.get(i).copied().unwrap_or(usize::MAX));
-    let status = j
-        .status
-        .as_ref()
-        .map_or_else(|| "MISSING".to_string(), ToString::to_string);
-    let when = j
-        .ended_at
-        .or(j.started_at)
-        .or(j.enqueued_at)
-        .or(j.created_at);
+    let status = match &j.status {
+        _ if j.abandoned(source, now) => "abandoned".to_string(),
+        Some(s) => s.to_string(),
+        None => "MISSING".to_string(),
+    };
     let tail = if j.missing {
         "job hash is gone (dangling id)".to_string()
     } else {
@@ -116,7 +129,7 @@ fn job_row<'a>(
         )),
         Cell::from(present::safe(&status).into_owned()).style(theme.status(&status)),
         Cell::from(col(2, present::safe(&function(j)).into_owned())),
-        Cell::from(present::age(when, now)),
+        Cell::from(when_text(j, source, now)),
         Cell::from(col(4, present::safe(&tail).into_owned())).style(
             if j.error.is_some() || j.missing {
                 theme.bad
@@ -126,6 +139,33 @@ fn job_row<'a>(
         ),
     ])
     .style(row_style(marked, theme))
+}
+
+/// The time column's name for a source: each registry has the one time that matters.
+fn when_header(source: JobSource) -> &'static str {
+    match source {
+        JobSource::Queue | JobSource::Registry(Registry::Ready) => "WAITING",
+        JobSource::Registry(Registry::Started) => "RUNNING",
+        JobSource::Registry(Registry::Finished | Registry::Failed) => "ENDED",
+        JobSource::Registry(Registry::Scheduled) => "RUNS",
+        JobSource::Registry(Registry::Deferred) => "CREATED",
+        JobSource::Registry(Registry::Canceled) => "CANCELED",
+    }
+}
+
+/// How long it has waited or run (a duration), or when it ended, runs or was canceled.
+fn when_text(j: &JobSummary, source: JobSource, now: SystemTime) -> String {
+    match source {
+        JobSource::Queue | JobSource::Registry(Registry::Ready) => {
+            present::age(j.enqueued_at.or(j.created_at), now)
+        }
+        JobSource::Registry(Registry::Started) => present::age(j.started_at, now),
+        JobSource::Registry(Registry::Finished | Registry::Failed) => present::ago(j.ended_at, now),
+        JobSource::Registry(Registry::Scheduled | Registry::Canceled) => {
+            present::ago(j.score_at, now)
+        }
+        JobSource::Registry(Registry::Deferred) => present::ago(j.created_at, now),
+    }
 }
 
 /// The function from `data`; `?` when it cannot be read (never the description's text).

@@ -509,3 +509,39 @@ fn narrow_header_keeps_suspension_read_only_and_prefix() {
         assert!(!top.contains("updated ju"), "never cut mid-word: {top}");
     }
 }
+
+/// The started registry: the time column says how long each job has run, and an entry whose
+/// expiry passed (its worker is gone) says `abandoned` instead of `started`.
+#[test]
+fn started_jobs_show_run_time_and_abandoned_entries() {
+    let mut app = loaded();
+    key(&mut app, '3');
+    let source = JobSource::Registry(crate::rq::Registry::Started);
+    app.jobs.source = source;
+    let mut running = fixtures::job_row("job-running");
+    running.status = Some(crate::rq::JobStatus::Started);
+    running.error = None;
+    running.score_at =
+        crate::rq::Timestamp::from_unix(fixtures::ago(0).unwrap().unix_secs() + 300.0);
+    let mut gone = running.clone();
+    gone.id = "job-gone".into();
+    gone.score_at = fixtures::ago(30);
+    let page = JobPage {
+        queue: "default".into(),
+        source,
+        total: 2,
+        offset: 0,
+        newest_first: false,
+        jobs: vec![running, gone],
+    };
+    app.update(Msg::PageLoaded(page), fixtures::now());
+    for (w, h) in [(80u16, 24u16), (60, 15)] {
+        let screen = screen_text(&draw(&mut app, w, h));
+        assert!(screen.contains("RUNNING"), "{w}x{h}: {screen}");
+        let rows: Vec<&str> = screen.split('│').collect();
+        let row = |id: &str| rows.iter().find(|r| r.contains(id)).copied().unwrap_or("");
+        assert!(row("job-runn").contains("started"), "{w}x{h}: {screen}");
+        assert!(row("job-gone").contains("abandoned"), "{w}x{h}: {screen}");
+        assert!(row("job-runn").contains("1m 40s"), "ran 100 s: {screen}");
+    }
+}
