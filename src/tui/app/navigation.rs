@@ -12,6 +12,17 @@ impl App {
                 // An action's result belongs to the tab it was taken on.
                 self.status = None;
             }
+            // From the Queues tab, the Jobs tab shows the queue selected there (as Enter
+            // does), not the one last viewed.
+            if *tab == Tab::Jobs && self.tab == Tab::Queues && self.detail.is_none() {
+                let selected = self
+                    .visible_queue(self.queues.selected)
+                    .map(|q| q.name.clone());
+                if selected.is_some() && selected != self.jobs.queue {
+                    self.jobs.queue = selected;
+                    self.reset_page();
+                }
+            }
             self.tab = *tab;
             self.detail = None;
         }

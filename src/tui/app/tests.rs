@@ -376,3 +376,24 @@ fn requeue_confirmation_says_from_where_to_where_and_warns_of_reruns() {
     app.update(key('C'), fixtures::now());
     assert!(app.popup.is_none(), "finished jobs are not canceled");
 }
+
+#[test]
+fn the_jobs_tab_key_shows_the_queue_selected_on_the_queues_tab() {
+    let mut app = loaded();
+    app.update(key('3'), fixtures::now());
+    assert_eq!(app.jobs.queue.as_deref(), Some("default"));
+    app.update(key('1'), fixtures::now());
+    app.update(key('j'), fixtures::now());
+    let cmds = app.update(key('3'), fixtures::now());
+    assert_eq!(app.jobs.queue.as_deref(), Some("emails"));
+    assert!(
+        matches!(cmds.as_slice(), [Command::SetWatch(w)] if w.page.as_ref().is_some_and(|p| p.queue == "emails")),
+        "{cmds:?}"
+    );
+    // Moving between other tabs keeps the queue the Jobs tab shows.
+    app.update(key(']'), fixtures::now());
+    let shown = app.jobs.queue.clone();
+    app.update(key('2'), fixtures::now());
+    app.update(key('3'), fixtures::now());
+    assert_eq!(app.jobs.queue, shown);
+}
