@@ -213,3 +213,34 @@ fn abandoned_started_entries_are_marked() {
     let info = rqctl_json(&url, &["info", "default"]);
     assert_eq!(info["queues"][0]["started"], 1, "counts leave it out");
 }
+
+/// `rqctl workers` says how long a busy worker's job has been running.
+#[test]
+fn workers_say_how_long_the_current_job_runs() {
+    let server = RedisServer::start();
+    let url = server.url();
+    Rq::V2.script(
+        &url,
+        "from rq import Queue\nimport labjobs\nQueue('slowq', connection=r).enqueue(labjobs.slow, 30, job_id='job-slow')",
+    );
+    let _worker = Rq::V2.worker(&url, "busy-w", &["slowq"]);
+    let text = support::wait_for(Duration::from_secs(20), || {
+        std::thread::sleep(Duration::from_millis(1500));
+        let out = rqctl(&url, &["workers"]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.contains("job-slow").then_some(text)
+    })
+    .unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(header.contains("RUNNING FOR"), "{text}");
+    let row = text.lines().find(|l| l.starts_with("busy-w")).unwrap();
+    assert!(
+        row.split_whitespace()
+            .any(|c| c.ends_with('s') && c[..c.len() - 1].parse::<f64>().is_ok()),
+        "{row}"
+    );
+    assert!(
+        text.contains("\n1 worker\n") || text.ends_with("1 worker\n"),
+        "{text}"
+    );
+}

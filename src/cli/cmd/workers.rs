@@ -16,7 +16,10 @@ pub async fn run(client: &mut RqClient, out: &mut Output) -> anyhow::Result<Exit
         out.line("no workers");
     } else {
         out.text(&workers_table(&ov.workers, SystemTime::now()));
-        out.line(&format!("{} workers", ov.workers.len()));
+        out.line(&crate::cli::report::count(
+            ov.workers.len() as u64,
+            "worker",
+        ));
     }
     Ok(super::info::exit_code(&ov))
 }
@@ -27,6 +30,7 @@ pub fn workers_table(workers: &[WorkerInfo], now: SystemTime) -> String {
         "STATE",
         "QUEUES",
         "CURRENT JOB",
+        ">RUNNING FOR",
         "HOST",
         ">PID",
         "HEARTBEAT",
@@ -46,6 +50,10 @@ pub fn workers_table(workers: &[WorkerInfo], now: SystemTime) -> String {
             state,
             w.queues.join(","),
             w.current_job.clone().unwrap_or_else(|| "-".into()),
+            match (&w.current_job, w.current_job_started_at) {
+                (Some(_), Some(t)) => present::span(t.age_secs(now).max(0.0)),
+                _ => "-".into(),
+            },
             w.hostname.clone().unwrap_or_else(|| "-".into()),
             w.pid.map_or_else(|| "-".into(), |p| p.to_string()),
             present::ago(w.last_heartbeat, now),
