@@ -131,3 +131,29 @@ fn table_columns_line_up_after_escaping() {
     assert_eq!(lines[1], "a\\x1bb   1");
     assert_eq!(lines[2], "日本    22");
 }
+
+/// A queue name typed as rqctl shows it (escapes and all) gets the exact shell-quoted form
+/// back, and that form reaches the queue.
+#[test]
+fn an_escaped_name_typed_back_is_answered_with_its_quoted_form() {
+    let server = RedisServer::start();
+    let url = server.url();
+    Rq::V2.script(
+        &url,
+        "from rq import Queue\nimport labjobs\nQueue('evil\\x1b[31m', connection=r).enqueue(labjobs.add, 1, 1)",
+    );
+    let shown = rqctl(&url, &["queues"]);
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("evil\\x1b[31m"));
+    let out = rqctl(&url, &["jobs", "evil\\x1b[31m"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("$'evil\\x1b[31m'"), "{err}");
+    // What bash makes of $'evil\x1b[31m' is the real name: the queue answers.
+    let real = rqctl(&url, &["jobs", "evil\u{1b}[31m"]);
+    assert!(
+        real.status.success(),
+        "{}",
+        String::from_utf8_lossy(&real.stderr)
+    );
+    assert!(String::from_utf8_lossy(&real.stdout).contains("labjobs.add"));
+}

@@ -39,15 +39,42 @@ pub async fn known_queue(client: &mut RqClient, queue: &str) -> anyhow::Result<(
         return Ok(());
     }
     let names = client.queue_names().await.unwrap_or_default();
-    let hint = match names.iter().find(|n| near(n, queue)) {
-        Some(n) => format!("did you mean `{n}`? "),
-        None => String::new(),
+    let hint = if let Some(n) = names.iter().find(|n| *crate::present::safe(n) == *queue) {
+        // The name was typed as rqctl shows it, escapes and all: give it back as the shell
+        // must quote it to pass the real characters.
+        format!(
+            "its real name holds characters shown escaped; pass them with the shell's $'…' quoting: {} ",
+            shell_quoted(n)
+        )
+    } else {
+        match names.iter().find(|n| near(n, queue)) {
+            Some(n) => format!("did you mean `{}`? ", crate::present::safe(n)),
+            None => String::new(),
+        }
     };
     Err(crate::rq::Error::NotFound {
         kind: "queue",
         id: format!("{queue} ({hint}rqctl queues lists them)"),
     }
     .into())
+}
+
+/// `name` in bash's ANSI-C quoting ($'…'), every byte that is not printable ASCII as
+/// `\xNN` (for names that are not UTF-8, the byte itself; see rq::keys::name_bytes).
+fn shell_quoted(name: &str) -> String {
+    let mut out = String::from("$'");
+    for &b in crate::rq::keys::name_bytes(name).iter() {
+        match b {
+            b'\'' | b'\\' => {
+                out.push('\\');
+                out.push(char::from(b));
+            }
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push('\'');
+    out
 }
 
 /// Same name but for case, or one letter added, dropped or changed.

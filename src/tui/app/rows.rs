@@ -61,6 +61,18 @@ impl Needle {
     }
 
     fn found_in(&self, hay: &str) -> bool {
+        // A name is shown with its control characters escaped (`\x1b`); typing what is
+        // shown finds it.
+        if self.lower.contains('\\') {
+            let shown = crate::present::safe(hay);
+            if matches!(shown, std::borrow::Cow::Owned(_)) && self.plain_found_in(&shown) {
+                return true;
+            }
+        }
+        self.plain_found_in(hay)
+    }
+
+    fn plain_found_in(&self, hay: &str) -> bool {
         let n = self.lower.as_bytes();
         if hay.is_ascii() && self.lower.is_ascii() {
             return n.is_empty()
@@ -522,6 +534,17 @@ mod tests {
         };
         nav.top.set(top);
         nav
+    }
+
+    #[test]
+    fn a_filter_typed_as_shown_finds_names_with_escaped_characters() {
+        let needle = Needle::new("evil\\x1b[31m");
+        assert!(needle.found_in("evil\u{1b}[31m"));
+        assert!(!needle.found_in("evil[31m"));
+        assert!(
+            Needle::new("vil").found_in("evil\u{1b}[31m"),
+            "plain words still match"
+        );
     }
 
     #[test]
