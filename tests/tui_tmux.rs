@@ -158,3 +158,44 @@ fn a_closed_terminal_ends_rqtop_demo_and_its_server() {
     );
     let _ = std::fs::remove_file(&code_file);
 }
+
+/// Widening the terminal and quitting leaves no trace of the last frame on the normal
+/// screen or in its history (tmux carries a full alternate screen over on a resize).
+#[test]
+fn quitting_after_a_resize_leaves_the_normal_screen_clean() {
+    let server = RedisServer::start();
+    support::ensure_test_env();
+    let tmux = Tmux {
+        socket: format!("rqtop-resize-test-{}", std::process::id()),
+    };
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        "bash --norc",
+    ]);
+    let cmd = format!(
+        "clear; {} --url {}; echo rqtop-ended",
+        env!("CARGO_BIN_EXE_rqtop"),
+        server.url()
+    );
+    tmux.run(&["send-keys", "-t", "t", &cmd, "Enter"]);
+    tmux.wait_screen("rqtop", |s| s.contains("● live"));
+    tmux.run(&["resize-window", "-t", "t", "-x", "110", "-y", "32"]);
+    tmux.wait_screen("the wider frame", |s| {
+        s.lines()
+            .any(|l| l.chars().count() >= 110 && l.starts_with('┌'))
+    });
+    tmux.run(&["send-keys", "-t", "t", "q"]);
+    tmux.wait_screen("the shell", |s| s.contains("rqtop-ended"));
+    let all = tmux.run(&["capture-pane", "-p", "-S", "-200", "-t", "t"]);
+    assert!(
+        !all.contains('│') && !all.contains('┌'),
+        "a frame leaked onto the normal screen:\n{all}"
+    );
+}

@@ -38,6 +38,15 @@ impl Drop for TerminalGuard {
         // the failure with eprintln!, which panics on the dead stderr and aborts before
         // anything else is cleaned up (the demo's redis-server). So: restore quietly, and if
         // the cursor cannot be shown any more, do not let Terminal's Drop try again.
+        // Blank the alternate screen and home the cursor before leaving it: after a resize,
+        // tmux otherwise carries the last frame's lines into the normal screen's history
+        // (stray border lines above the prompt).
+        // (Not Terminal::clear: it first asks the terminal for the cursor position, and the
+        // answer never comes while the event reader owns stdin.)
+        if let Some(t) = &mut self.terminal {
+            use crossterm::{cursor::MoveTo, execute, terminal::Clear, terminal::ClearType};
+            let _ = execute!(t.backend_mut(), Clear(ClearType::All), MoveTo(0, 0));
+        }
         let _ = ratatui::try_restore();
         if let Some(mut t) = self.terminal.take()
             && t.show_cursor().is_err()
