@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
-use super::widgets::{self, block, empty, row_style};
+use super::widgets::{self, Col, block, empty, row_style};
 use crate::present::{self, thousands};
 use crate::rq::{JobSource, JobSummary, Registry};
 use crate::tui::app::App;
@@ -64,14 +64,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         empty(frame, table_area, &text, theme);
         return;
     }
-    let id_width = if area.width >= 120 { 36 } else { 14 };
-    let widths = [
-        Constraint::Length(id_width),
-        Constraint::Length(9),
-        Constraint::Fill(2),
-        Constraint::Length(11),
-        Constraint::Fill(4),
-    ];
     // The last column shows a job's error when it has one, else its description.
     let errors = rows.iter().filter(|j| j.error.is_some()).count();
     let tail = match errors {
@@ -86,6 +78,33 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         when_header(app.jobs.source),
         tail,
     ];
+    // Widths by content and priority: where jobs have errors the error reads first, else the
+    // function; ids are cut in the middle (whole uuids from 120 columns).
+    let shown = &rows[first..last];
+    let need = |i: usize, f: &dyn Fn(&JobSummary) -> String| {
+        shown
+            .iter()
+            .map(|j| present::width(&present::safe(&f(j))))
+            .chain(std::iter::once(header[i].len()))
+            .max()
+            .unwrap_or(0)
+    };
+    let source = app.jobs.source;
+    let id_min = if area.width >= 120 { 36 } else { 14 };
+    let cols = [
+        Col::flex(need(0, &|j| j.id.clone()) + 1, id_min),
+        Col::whole(need(1, &|j| status_text(j, source, now))),
+        // A long dotted path is cut so that the description gets room too.
+        Col::flex(need(2, &function).min(28), 16),
+        Col::whole(need(3, &|j| when_text(j, source, now))),
+        Col::flex(need(4, &tail_text), 16),
+    ];
+    let priority: &[usize] = if errors > 0 { &[4, 2, 0] } else { &[2, 0, 4] };
+    let allotted = widgets::allot(usize::from(area.width.saturating_sub(2)), &cols, priority);
+    let widths: Vec<Constraint> = allotted
+        .iter()
+        .map(|w| Constraint::Length(u16::try_from(w.unwrap_or(0)).unwrap_or(u16::MAX)))
+        .collect();
     let cols = widgets::column_widths(table_area, &widths);
     let table_rows: Vec<Row> = rows
         .iter()
@@ -112,16 +131,8 @@ fn job_row<'a>(
     // A cut value shows it was cut.
     let col =
         |i: usize, text: String| widgets::fit(&text, cols.get(i).copied().unwrap_or(usize::MAX));
-    let status = match &j.status {
-        _ if j.abandoned(source, now) => "abandoned".to_string(),
-        Some(s) => s.to_string(),
-        None => "MISSING".to_string(),
-    };
-    let tail = if j.missing {
-        "job hash is gone (dangling id)".to_string()
-    } else {
-        j.error.clone().unwrap_or_else(|| description(j))
-    };
+    let status = status_text(j, source, now);
+    let tail = tail_text(j);
     Row::new(vec![
         Cell::from(widgets::fit_middle(
             &format!("{}{}", if marked { "*" } else { "" }, present::safe(&j.id)),
@@ -139,6 +150,23 @@ fn job_row<'a>(
         ),
     ])
     .style(row_style(marked, theme))
+}
+
+fn status_text(j: &JobSummary, source: JobSource, now: SystemTime) -> String {
+    match &j.status {
+        _ if j.abandoned(source, now) => "abandoned".to_string(),
+        Some(s) => s.to_string(),
+        None => "MISSING".to_string(),
+    }
+}
+
+/// The error when there is one, else the description.
+fn tail_text(j: &JobSummary) -> String {
+    if j.missing {
+        "job hash is gone (dangling id)".to_string()
+    } else {
+        j.error.clone().unwrap_or_else(|| description(j))
+    }
 }
 
 /// The time column's name for a source: each registry has the one time that matters.

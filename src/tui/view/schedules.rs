@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Cell, Row, Table};
 
-use super::widgets::{block, empty};
+use super::widgets::{Col, block, empty};
 use crate::present;
 use crate::rq::ScheduleSource;
 use crate::tui::app::App;
@@ -35,81 +35,63 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         empty(frame, area, text, theme);
         return;
     }
-    // A cron expression is never cut (`*/15 * * *` reads as another schedule): EVERY is as
-    // wide as its longest entry, and ID and FUNCTION share what is left.
-    let every_width = rows
-        .iter()
-        .map(|e| {
-            e.cron
-                .as_deref()
-                .map_or(6, |c| present::width(&present::safe(c)))
+    // Widths by content and priority. A cron expression is never cut (`*/15 * * *` reads as
+    // another schedule); then the queue, the function and the id grow to what they need;
+    // REPEAT comes in only when all of that fits.
+    let texts: Vec<[String; 7]> = rows.iter().map(|e| texts(e, now)).collect();
+    let need = |i: usize| {
+        texts
+            .iter()
+            .map(|t| present::width(&t[i]))
+            .chain(std::iter::once(HEADER[i].len()))
+            .max()
+            .unwrap_or(0)
+    };
+    let cols: Vec<Col> = (0..HEADER.len())
+        .map(|i| match i {
+            1 => Col::droppable(need(i)),
+            2 => Col::flex(need(i), 7),
+            3 => Col::flex(need(i), 11),
+            4 => Col::flex(need(i), 10),
+            6 => Col::optional(need(i)),
+            _ => Col::whole(need(i)),
         })
-        .max()
-        .unwrap_or(6)
-        .clamp(5, 40);
-    let widths = [
-        Constraint::Length(11),
-        Constraint::Length(12),
-        Constraint::Length(9),
-        Constraint::Fill(2),
-        Constraint::Fill(2),
-        Constraint::Length(u16::try_from(every_width).unwrap_or(40)),
-        Constraint::Length(6),
-    ];
-    let header = [
-        "NEXT RUN", "SOURCE", "QUEUE", "ID", "FUNCTION", "EVERY", "REPEAT",
-    ];
-    let cols = super::widgets::column_widths(area, &widths);
-    let col = |i: usize| cols.get(i).copied().unwrap_or(usize::MAX);
+        .collect();
+    let allotted = super::widgets::allot(
+        usize::from(area.width.saturating_sub(2)),
+        &cols,
+        &[2, 4, 3, 6],
+    );
+    let keep: Vec<usize> = (0..HEADER.len())
+        .filter(|&i| allotted[i].is_some())
+        .collect();
+    let widths: Vec<Constraint> = keep
+        .iter()
+        .filter_map(|&i| allotted[i])
+        .map(|w| Constraint::Length(u16::try_from(w).unwrap_or(u16::MAX)))
+        .collect();
+    let header: Vec<&str> = keep.iter().map(|&i| HEADER[i]).collect();
     let table_rows: Vec<Row> = rows
         .iter()
-        .map(|e| {
-            let every = match (&e.cron, e.interval) {
-                (Some(c), _) => c.clone(),
-                (None, Some(i)) => present::span(i),
-                (None, None) => "once".into(),
-            };
-            let next = e.next_run.map(|t| -t.age_secs(now));
-            let next_text = match next {
-                Some(s) if s < 0.0 => format!("due {}", present::span(-s)),
-                Some(s) => format!("in {}", present::span(s)),
-                None => "-".into(),
-            };
-            Row::new(vec![
-                Cell::from(next_text).style(if next.is_some_and(|s| s < 0.0) {
-                    theme.warn
-                } else {
-                    ratatui::style::Style::new()
-                }),
-                Cell::from(match e.source {
-                    ScheduleSource::Scheduled => "scheduled",
-                    ScheduleSource::RqCron => "rq cron",
-                    ScheduleSource::RqScheduler => "rq-scheduler",
-                }),
-                Cell::from(super::widgets::fit(
-                    &present::safe(e.queue.as_deref().unwrap_or("-")),
-                    col(2),
-                )),
-                Cell::from(super::widgets::fit_middle(
-                    &if e.missing {
-                        format!("{} (gone)", present::safe(&e.id))
+        .zip(&texts)
+        .map(|(e, t)| {
+            let cells = keep.iter().map(|&i| {
+                let width = allotted[i].unwrap_or(usize::MAX);
+                match i {
+                    0 => Cell::from(t[0].clone()).style(if t[0].starts_with("due") {
+                        theme.warn
                     } else {
-                        present::safe(&e.id).into_owned()
-                    },
-                    col(3),
-                ))
-                .style(if e.missing {
-                    theme.bad
-                } else {
-                    ratatui::style::Style::new()
-                }),
-                Cell::from(super::widgets::fit(
-                    &present::safe(e.func_name.as_deref().unwrap_or("-")),
-                    col(4),
-                )),
-                Cell::from(present::safe(&every).into_owned()),
-                Cell::from(e.repeat.map_or_else(|| "-".into(), |r| r.to_string())),
-            ])
+                        ratatui::style::Style::new()
+                    }),
+                    3 => Cell::from(super::widgets::fit_middle(&t[3], width)).style(if e.missing {
+                        theme.bad
+                    } else {
+                        ratatui::style::Style::new()
+                    }),
+                    _ => Cell::from(super::widgets::fit(&t[i], width)),
+                }
+            });
+            Row::new(cells.collect::<Vec<_>>())
         })
         .collect();
     let table = Table::new(table_rows, widths)
@@ -118,4 +100,42 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         .row_highlight_style(theme.selected);
     let (_, mut state) = super::widgets::scrolled(&app.sched_nav, rows.len(), area);
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+const HEADER: [&str; 7] = [
+    "NEXT RUN", "SOURCE", "QUEUE", "ID", "FUNCTION", "EVERY", "REPEAT",
+];
+
+/// One entry's cells as text, in `HEADER` order (measured before the columns are sized).
+fn texts(e: &crate::rq::Schedule, now: SystemTime) -> [String; 7] {
+    let every = match (&e.cron, e.interval) {
+        (Some(c), _) => c.clone(),
+        (None, Some(i)) => present::span(i),
+        (None, None) => "once".into(),
+    };
+    let next = e.next_run.map(|t| -t.age_secs(now));
+    let next_text = match next {
+        Some(s) if s < 0.0 => format!("due {}", present::span(-s)),
+        Some(s) => format!("in {}", present::span(s)),
+        None => "-".into(),
+    };
+    let id = if e.missing {
+        format!("{} (gone)", present::safe(&e.id))
+    } else {
+        present::safe(&e.id).into_owned()
+    };
+    [
+        next_text,
+        match e.source {
+            ScheduleSource::Scheduled => "scheduled",
+            ScheduleSource::RqCron => "rq cron",
+            ScheduleSource::RqScheduler => "rq-scheduler",
+        }
+        .to_string(),
+        present::safe(e.queue.as_deref().unwrap_or("-")).into_owned(),
+        id,
+        present::safe(e.func_name.as_deref().unwrap_or("-")).into_owned(),
+        present::safe(&every).into_owned(),
+        e.repeat.map_or_else(|| "-".into(), |r| r.to_string()),
+    ]
 }

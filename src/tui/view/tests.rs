@@ -402,15 +402,17 @@ fn cron_expressions_are_never_cut() {
     s.entries[1].cron = Some("*/15 9-17 * * 1-5".into());
     app.update(Msg::SchedulesLoaded(s), fixtures::now());
     key(&mut app, '4');
-    let t = draw(&mut app, 80, 24);
-    let screen: String = t
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(|c| c.symbol())
-        .collect();
-    assert!(screen.contains("*/15 9-17 * * 1-5"), "{screen}");
+    for (w, h) in [(80u16, 24u16), (60, 15)] {
+        let t = draw(&mut app, w, h);
+        let screen = screen_text(&t);
+        assert!(screen.contains("*/15 9-17 * * 1-5"), "{w}x{h}: {screen}");
+        // Next-run times are whole too: a narrow table leaves SOURCE out instead.
+        assert!(screen.contains("in 1h 0m "), "{w}x{h}: {screen}");
+        if w == 60 {
+            assert!(!screen.contains("SOURCE"), "{screen}");
+            insta::assert_snapshot!(t.backend());
+        }
+    }
 }
 
 fn screen_text(t: &Terminal<TestBackend>) -> String {

@@ -151,6 +151,8 @@ pub struct Col {
     pub need: usize,
     pub min: usize,
     pub optional: bool,
+    /// Left out (rather than squeezing whole columns) when the minimums do not fit.
+    pub droppable: bool,
 }
 
 impl Col {
@@ -161,6 +163,16 @@ impl Col {
             need,
             min: need,
             optional: false,
+            droppable: false,
+        }
+    }
+
+    /// A whole column that a narrow table leaves out first.
+    #[must_use]
+    pub fn droppable(need: usize) -> Self {
+        Self {
+            droppable: true,
+            ..Self::whole(need)
         }
     }
 
@@ -171,6 +183,7 @@ impl Col {
             need,
             min: min.min(need),
             optional: false,
+            droppable: false,
         }
     }
 
@@ -181,6 +194,7 @@ impl Col {
             need,
             min: need,
             optional: true,
+            droppable: false,
         }
     }
 }
@@ -188,8 +202,8 @@ impl Col {
 /// Column widths for `cols` in `width` columns (one space between columns), by content and
 /// priority: every column starts at its minimum, then columns grow to what their content
 /// needs in `priority` order (indices into `cols`), optional columns come in only when all
-/// others are whole, and what is left goes to the first column in `priority`. None marks a
-/// dropped column.
+/// others are whole, and what is left goes to the last required column in `priority`. None
+/// marks a dropped column.
 #[must_use]
 pub fn allot(width: usize, cols: &[Col], priority: &[usize]) -> Vec<Option<usize>> {
     let required: Vec<usize> = (0..cols.len()).filter(|&i| !cols[i].optional).collect();
@@ -202,6 +216,16 @@ pub fn allot(width: usize, cols: &[Col], priority: &[usize]) -> Vec<Option<usize
         let shown = out.iter().flatten().count();
         out.iter().flatten().sum::<usize>() + gaps(shown)
     };
+    // Too narrow for every minimum: leave out droppable columns (last first) rather than
+    // let whole columns (a cron expression, a time) be cut.
+    for i in (0..cols.len()).rev() {
+        if used(&out) <= width {
+            break;
+        }
+        if cols[i].droppable {
+            out[i] = None;
+        }
+    }
     for &i in priority {
         if cols[i].optional {
             continue;
@@ -211,7 +235,9 @@ pub fn allot(width: usize, cols: &[Col], priority: &[usize]) -> Vec<Option<usize
             *w += spare.min(cols[i].need.saturating_sub(*w));
         }
     }
-    let all_whole = required.iter().all(|&i| out[i] >= Some(cols[i].need));
+    let all_whole = required
+        .iter()
+        .all(|&i| out[i].is_some_and(|w| w >= cols[i].need));
     if all_whole {
         for &i in priority {
             if cols[i].optional && used(&out) + 1 + cols[i].need <= width {
@@ -219,9 +245,11 @@ pub fn allot(width: usize, cols: &[Col], priority: &[usize]) -> Vec<Option<usize
             }
         }
     }
-    if let Some(&first) = priority.first() {
+    // What is left widens the last column to grow (typically free text, whose cut costs
+    // the least).
+    if let Some(&last) = priority.iter().rev().find(|&&i| !cols[i].optional) {
         let spare = width.saturating_sub(used(&out));
-        if let Some(w) = &mut out[first] {
+        if let Some(w) = &mut out[last] {
             *w += spare;
         }
     }
@@ -240,15 +268,15 @@ mod allot_tests {
             Col::flex(20, 8),
             Col::optional(10),
         ];
-        // Room for all: the optional column comes in, the rest goes to the first priority.
+        // Room for all: the optional column comes in, the rest goes to the last priority.
         assert_eq!(
             allot(60, &cols, &[0, 2, 3]),
-            [Some(12 + 11), Some(4), Some(20), Some(10)]
+            [Some(12), Some(4), Some(20 + 11), Some(10)]
         );
         // Room for the required ones whole only: the optional one is dropped.
         assert_eq!(
             allot(40, &cols, &[0, 2, 3]),
-            [Some(12 + 2), Some(4), Some(20), None]
+            [Some(12), Some(4), Some(20 + 2), None]
         );
         // Narrow: the first priority is whole, the second gets what is left.
         assert_eq!(
@@ -257,5 +285,9 @@ mod allot_tests {
         );
         // Too narrow for the minimums: minimums (ratatui then squeezes).
         assert_eq!(allot(10, &cols, &[0, 2]), [Some(6), Some(4), Some(8), None]);
+        // A droppable column goes first when the minimums do not fit.
+        let cols = [Col::whole(10), Col::droppable(12), Col::whole(12)];
+        assert_eq!(allot(30, &cols, &[]), [Some(10), None, Some(12)]);
+        assert_eq!(allot(40, &cols, &[]), [Some(10), Some(12), Some(12)]);
     }
 }
