@@ -3,7 +3,7 @@
 use std::time::SystemTime;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::widgets::{Cell, Row, Table};
 
 use super::widgets::{Col, block, empty};
@@ -39,44 +39,26 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
     // another schedule); then the queue, the function and the id grow to what they need;
     // REPEAT comes in only when all of that fits.
     let texts: Vec<[String; 7]> = rows.iter().map(|e| texts(e, now)).collect();
-    let need = |i: usize| {
-        texts
-            .iter()
-            .map(|t| present::width(&t[i]))
-            .chain(std::iter::once(HEADER[i].len()))
-            .max()
-            .unwrap_or(0)
-    };
-    let cols: Vec<Col> = (0..HEADER.len())
-        .map(|i| match i {
-            1 => Col::droppable(need(i)),
-            2 => Col::flex(need(i), 7),
-            3 => Col::flex(need(i), 11),
-            4 => Col::flex(need(i), 10),
-            6 => Col::optional(need(i)),
-            _ => Col::whole(need(i)),
-        })
-        .collect();
-    let allotted = super::widgets::allot(
-        usize::from(area.width.saturating_sub(2)),
-        &cols,
+    let sized = super::widgets::size_columns(
+        area.width,
+        &HEADER,
+        &texts,
+        |i, need| match i {
+            1 => Col::droppable(need),
+            2 => Col::flex(need, 7),
+            3 => Col::flex(need, 11),
+            4 => Col::flex(need, 10),
+            6 => Col::optional(need),
+            _ => Col::whole(need),
+        },
         &[2, 4, 3, 6],
     );
-    let keep: Vec<usize> = (0..HEADER.len())
-        .filter(|&i| allotted[i].is_some())
-        .collect();
-    let widths: Vec<Constraint> = keep
-        .iter()
-        .filter_map(|&i| allotted[i])
-        .map(|w| Constraint::Length(u16::try_from(w).unwrap_or(u16::MAX)))
-        .collect();
-    let header: Vec<&str> = keep.iter().map(|&i| HEADER[i]).collect();
     let table_rows: Vec<Row> = rows
         .iter()
         .zip(&texts)
         .map(|(e, t)| {
-            let cells = keep.iter().map(|&i| {
-                let width = allotted[i].unwrap_or(usize::MAX);
+            let cells = sized.keep.iter().map(|&i| {
+                let width = sized.width(i);
                 match i {
                     0 => Cell::from(t[0].clone()).style(if t[0].starts_with("due") {
                         theme.warn
@@ -94,8 +76,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
             Row::new(cells.collect::<Vec<_>>())
         })
         .collect();
-    let table = Table::new(table_rows, widths)
-        .header(Row::new(header).style(theme.muted))
+    let table = Table::new(table_rows, sized.constraints)
+        .header(Row::new(sized.header).style(theme.muted))
         .block(b)
         .row_highlight_style(theme.selected);
     let (_, mut state) = super::widgets::scrolled(&app.sched_nav, rows.len(), area);

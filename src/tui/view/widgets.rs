@@ -291,3 +291,60 @@ mod allot_tests {
         assert_eq!(allot(40, &cols, &[]), [Some(10), Some(12), Some(12)]);
     }
 }
+
+/// A table's columns sized by [`allot`]: which columns show, each one's width, and the
+/// constraints for ratatui.
+pub struct Sized<'h> {
+    /// Indices (into the full header) of the columns shown, in order.
+    pub keep: Vec<usize>,
+    /// Every column's width; None for a column left out.
+    pub widths: Vec<Option<usize>>,
+    pub constraints: Vec<ratatui::layout::Constraint>,
+    pub header: Vec<&'h str>,
+}
+
+impl Sized<'_> {
+    /// The width of column `i` (unbounded when it is left out).
+    #[must_use]
+    pub fn width(&self, i: usize) -> usize {
+        self.widths.get(i).copied().flatten().unwrap_or(usize::MAX)
+    }
+}
+
+/// Sizes the columns of a bordered table `width` columns wide whose cells are `texts`
+/// (one array of strings a row, in `header` order): `kind(i, need)` says how column `i`
+/// with content `need` wide may be sized, `priority` which grow first (see [`allot`]).
+#[must_use]
+pub fn size_columns<'h, const N: usize>(
+    width: u16,
+    header: &[&'h str; N],
+    texts: &[[String; N]],
+    kind: impl Fn(usize, usize) -> Col,
+    priority: &[usize],
+) -> Sized<'h> {
+    let cols: Vec<Col> = (0..N)
+        .map(|i| {
+            let need = texts
+                .iter()
+                .map(|t| crate::present::width(&t[i]))
+                .chain(std::iter::once(header[i].len()))
+                .max()
+                .unwrap_or(0);
+            kind(i, need)
+        })
+        .collect();
+    let widths = allot(usize::from(width.saturating_sub(2)), &cols, priority);
+    let keep: Vec<usize> = (0..N).filter(|&i| widths[i].is_some()).collect();
+    let constraints = keep
+        .iter()
+        .filter_map(|&i| widths[i])
+        .map(|w| ratatui::layout::Constraint::Length(u16::try_from(w).unwrap_or(u16::MAX)))
+        .collect();
+    let header = keep.iter().map(|&i| header[i]).collect();
+    Sized {
+        keep,
+        widths,
+        constraints,
+        header,
+    }
+}

@@ -3,7 +3,7 @@
 use std::time::SystemTime;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row, Table};
 
@@ -55,46 +55,32 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
         .collect();
     // Widths by content and priority: the worker name whole first, then its queues, then
     // the job id (cut in the middle); host/pid only when everything else fits whole.
-    let need = |i: usize| {
-        texts
-            .iter()
-            .map(|t| present::width(&t.cells[i]))
-            .chain(std::iter::once(HEADER[i].len()))
-            .max()
-            .unwrap_or(0)
-    };
-    let cols: Vec<Col> = (0..HEADER.len())
-        .map(|i| match i {
-            0 => Col::flex(need(i), 8),
-            2 => Col::flex(need(i), 10),
-            4 => Col::flex(need(i), 6),
-            5 => Col::optional(need(i)),
-            _ => Col::whole(need(i)),
-        })
-        .collect();
-    let inner = usize::from(area.width.saturating_sub(2));
-    let allotted = widgets::allot(inner, &cols, &[0, 4, 2, 5]);
-    let keep: Vec<usize> = (0..HEADER.len())
-        .filter(|&i| allotted[i].is_some())
-        .collect();
-    let widths: Vec<Constraint> = keep
-        .iter()
-        .filter_map(|&i| allotted[i])
-        .map(|w| Constraint::Length(u16::try_from(w).unwrap_or(u16::MAX)))
-        .collect();
-    let header: Vec<&str> = keep.iter().map(|&i| HEADER[i]).collect();
+    let cells: Vec<[String; 9]> = texts.iter().map(|t| t.cells.clone()).collect();
+    let sized = widgets::size_columns(
+        area.width,
+        &HEADER,
+        &cells,
+        |i, need| match i {
+            0 => Col::flex(need, 8),
+            2 => Col::flex(need, 10),
+            4 => Col::flex(need, 6),
+            5 => Col::optional(need),
+            _ => Col::whole(need),
+        },
+        &[0, 4, 2, 5],
+    );
     let table_rows: Vec<Row> = rows
         .iter()
         .zip(&texts)
-        .map(|(w, t)| worker_row(w, t, &keep, &allotted, theme))
+        .map(|(w, t)| worker_row(w, t, &sized, theme))
         .collect();
     let b = match rows.get(selected) {
         Some(w) => b.title_bottom(about(w, now)),
         None => b,
     };
-    let table = Table::new(table_rows, widths)
+    let table = Table::new(table_rows, sized.constraints.clone())
         .header(widgets::header(
-            &header,
+            &sized.header,
             &["FOR", "BEAT", "OK", "FAIL"],
             theme,
         ))
@@ -165,15 +151,9 @@ impl Texts {
     }
 }
 
-fn worker_row<'a>(
-    w: &WorkerInfo,
-    t: &Texts,
-    keep: &[usize],
-    widths: &[Option<usize>],
-    theme: &Theme,
-) -> Row<'a> {
-    let cells = keep.iter().map(|&i| {
-        let width = widths.get(i).copied().flatten().unwrap_or(usize::MAX);
+fn worker_row<'a>(w: &WorkerInfo, t: &Texts, sized: &widgets::Sized, theme: &Theme) -> Row<'a> {
+    let cells = sized.keep.iter().map(|&i| {
+        let width = sized.width(i);
         let text = &t.cells[i];
         match HEADER[i] {
             // A cut value shows it was cut: `high,de…`, not `high,de`; ids in the middle.
