@@ -4,6 +4,7 @@
 mod client;
 pub mod decode;
 mod error;
+pub mod failures;
 mod job_detail;
 mod jobs;
 pub mod keys;

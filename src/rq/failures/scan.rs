@@ -1,0 +1,357 @@
+//! Reading every job of a queue or registry in bounded steps: ids a page at a time, then
+//! each page's jobs through `failure_rows.lua` (every field capped), in a few pipelined
+//! script calls. Nothing is held but the current page and the ids already seen (so a
+//! registry that shifts under the scan never yields a job twice).
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use redis::{Script, Value};
+
+use super::signature::{self, Signature};
+use crate::rq::client::RqClient;
+use crate::rq::decode;
+use crate::rq::error::{Error, Result};
+use crate::rq::keys::{self, Keys};
+use crate::rq::model::{JobSource, JobStatus, Timestamp};
+use crate::rq::reply;
+
+/// Ids per page (`ZRANGE`/`LRANGE` of this many is well under a millisecond).
+const PAGE: usize = 1_000;
+/// A page starts this many ids before the previous one ended: jobs leaving the registry
+/// meanwhile shift the rest left, and the overlap (deduplicated) keeps them from being
+/// stepped over.
+const OVERLAP: usize = 50;
+/// Jobs per script call (~1-2 ms of Redis time for ordinary jobs).
+const ROWS_PER_CALL: usize = 100;
+/// Script calls per round trip.
+const CALLS_PER_TRIP: usize = 5;
+const SHORT_CAP: usize = 512;
+const DATA_HEAD: usize = 2048;
+const DATA_READ_MAX: usize = 1024 * 1024;
+/// Largest compressed traceback read; a larger one is grouped by its size.
+const TRACEBACK_MAX: usize = 64 * 1024;
+/// Bytes one call may read before it returns the rows done (~10 ms of Redis time).
+const CALL_READ_BUDGET: usize = 4 * 1024 * 1024;
+const META_MAX: usize = 64 * 1024;
+/// Values the script returns per job.
+const ROW_VALUES: usize = 13;
+
+const FAILURE_ROWS_LUA: &str = include_str!("../scripts/failure_rows.lua");
+static FAILURE_ROWS: LazyLock<Script> = LazyLock::new(|| Script::new(FAILURE_ROWS_LUA));
+
+/// One job as a scan reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScannedJob {
+    pub id: String,
+    /// The queue whose list or registry listed it.
+    pub queue: String,
+    /// False when its hash is gone (a dangling id).
+    pub exists: bool,
+    pub status: Option<JobStatus>,
+    pub origin: Option<String>,
+    pub function: Option<String>,
+    pub created_at: Option<Timestamp>,
+    /// When it ended (failed), else when its latest result was written.
+    pub ended_at: Option<Timestamp>,
+    pub worker_name: Option<String>,
+    /// The registry score (expiry for the failed registry); None for a queue list.
+    pub score: Option<f64>,
+    /// The latest traceback, decompressed (None when none was recorded).
+    pub traceback: Option<String>,
+    pub signature: Signature,
+    /// `meta`, decoded, when asked for.
+    pub meta: Option<serde_json::Value>,
+}
+
+/// Totals of one scan.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScanStats {
+    /// Ids listed (each counted once).
+    pub listed: u64,
+    /// Ids whose job hash is gone (counted apart, never a failure).
+    pub missing: u64,
+    /// Ids whose key is not a hash (not an RQ job).
+    pub not_jobs: u64,
+}
+
+/// What to read besides the fields every scan reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScanNeeds {
+    pub meta: bool,
+}
+
+impl RqClient {
+    /// Reads every job of `source` in `queue`, handing each (with its signature) to `each`
+    /// a page at a time. `each` returns false to stop the scan early.
+    pub async fn scan_jobs(
+        &mut self,
+        queue: &str,
+        source: JobSource,
+        needs: ScanNeeds,
+        mut each: impl FnMut(ScannedJob) -> bool + Send,
+    ) -> Result<ScanStats> {
+        let mut stats = ScanStats::default();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut start = 0_usize;
+        loop {
+            let page = self.id_page(queue, source, start).await?;
+            let got = page.len();
+            let fresh: Vec<(String, Option<f64>)> = page
+                .into_iter()
+                .filter(|(id, _)| seen.insert(id.clone()))
+                .collect();
+            stats.listed += fresh.len() as u64;
+            for chunk in fresh.chunks(ROWS_PER_CALL * CALLS_PER_TRIP) {
+                let ids: Vec<&str> = chunk.iter().map(|(id, _)| id_of(id, source)).collect();
+                let rows = self.failure_rows(&ids, needs).await?;
+                for ((member, score), row) in chunk.iter().zip(rows) {
+                    let job = row.into_job(id_of(member, source), queue, *score);
+                    if !job.exists {
+                        stats.missing += 1;
+                    }
+                    if !each(job) {
+                        return Ok(stats);
+                    }
+                }
+            }
+            if got < PAGE {
+                return Ok(stats);
+            }
+            start += PAGE - OVERLAP;
+        }
+    }
+
+    async fn id_page(
+        &mut self,
+        queue: &str,
+        source: JobSource,
+        start: usize,
+    ) -> Result<Vec<(String, Option<f64>)>> {
+        let stop = start + PAGE - 1;
+        let reply = match source {
+            JobSource::Queue => {
+                let cmd = redis::cmd("LRANGE")
+                    .arg(self.keys.queue(queue))
+                    .arg(start)
+                    .arg(stop)
+                    .clone();
+                self.cmd("read job ids", cmd).await?
+            }
+            JobSource::Registry(reg) => {
+                let cmd = redis::cmd("ZRANGE")
+                    .arg(self.keys.registry(reg, queue))
+                    .arg(start)
+                    .arg(stop)
+                    .arg("WITHSCORES")
+                    .clone();
+                self.cmd("read job ids", cmd).await?
+            }
+        };
+        if let Some(err) = reply::error(&reply) {
+            return Err(Error::Redis {
+                op: "read job ids",
+                reason: err,
+            });
+        }
+        Ok(match source {
+            JobSource::Queue => reply::members(&reply)
+                .into_iter()
+                .map(|m| (keys::name_from_bytes(&m), None))
+                .collect(),
+            JobSource::Registry(_) => reply::scored(&reply)
+                .into_iter()
+                .map(|(m, s)| (keys::name_from_bytes(&m), Some(s)))
+                .collect(),
+        })
+    }
+
+    /// The rows of `ids` (at most `ROWS_PER_CALL * CALLS_PER_TRIP`), in one round trip
+    /// unless a call stopped at its read budget.
+    async fn failure_rows(&mut self, ids: &[&str], needs: ScanNeeds) -> Result<Vec<RawFailure>> {
+        let chunks: Vec<&[&str]> = ids.chunks(ROWS_PER_CALL).collect();
+        let keys = self.keys.clone();
+        let calls = |eval: bool| {
+            let mut pipe = redis::pipe();
+            for chunk in &chunks {
+                pipe.add_command(rows_call(&keys, chunk, needs, eval));
+            }
+            pipe
+        };
+        let mut replies = self.pipeline("read failed jobs", calls(false)).await?;
+        if replies
+            .iter()
+            .any(|v| matches!(v, Value::ServerError(e) if e.code() == "NOSCRIPT"))
+        {
+            replies = self.pipeline("read failed jobs", calls(true)).await?;
+        }
+        let mut rows = Vec::with_capacity(ids.len());
+        for (chunk, first) in chunks.into_iter().zip(replies) {
+            let mut reply = first;
+            let mut done = 0;
+            loop {
+                if let Some(err) = reply::error(&reply) {
+                    return Err(Error::Redis {
+                        op: "read failed jobs",
+                        reason: err,
+                    });
+                }
+                let values = reply::items(&reply);
+                let n = values.len() / ROW_VALUES;
+                if n == 0 || n > chunk.len() - done || !values.len().is_multiple_of(ROW_VALUES) {
+                    return Err(Error::Redis {
+                        op: "read failed jobs",
+                        reason: "unexpected reply from failure_rows.lua".to_string(),
+                    });
+                }
+                rows.extend(values.chunks_exact(ROW_VALUES).map(RawFailure::of));
+                done += n;
+                if done == chunk.len() {
+                    break;
+                }
+                // The call stopped at its read budget: the rest in another.
+                reply = self
+                    .cmd(
+                        "read failed jobs",
+                        rows_call(&self.keys, &chunk[done..], needs, false),
+                    )
+                    .await?;
+            }
+        }
+        Ok(rows)
+    }
+}
+
+/// A started-registry member of RQ 2.x is `<id>:<execution id>`.
+fn id_of(member: &str, source: JobSource) -> &str {
+    if source == JobSource::Registry(crate::rq::keys::Registry::Started) {
+        decode::wip_member(member).0
+    } else {
+        member
+    }
+}
+
+fn rows_call(keys: &Keys, ids: &[&str], needs: ScanNeeds, eval: bool) -> redis::Cmd {
+    let mut cmd = if eval {
+        redis::cmd("EVAL").arg(FAILURE_ROWS_LUA).clone()
+    } else {
+        redis::cmd("EVALSHA").arg(FAILURE_ROWS.get_hash()).clone()
+    };
+    cmd.arg(ids.len() * 2);
+    for id in ids {
+        cmd.arg(keys.job(id)).arg(keys.results(id));
+    }
+    cmd.arg(SHORT_CAP)
+        .arg(DATA_HEAD)
+        .arg(DATA_READ_MAX)
+        .arg(TRACEBACK_MAX)
+        .arg(CALL_READ_BUDGET)
+        .arg(if needs.meta { "1" } else { "0" })
+        .arg(META_MAX);
+    cmd
+}
+
+/// One job's values from the script.
+struct RawFailure {
+    kind: i64,
+    short: [Option<String>; 5],
+    data: Vec<u8>,
+    exc_info: Vec<u8>,
+    exc_info_len: u64,
+    entry_id: Option<String>,
+    exc_string: Vec<u8>,
+    exc_string_len: u64,
+    meta: Vec<u8>,
+}
+
+impl RawFailure {
+    fn of(v: &[Value]) -> Self {
+        let b = |i: usize| v.get(i).and_then(reply::bytes).unwrap_or_default();
+        let n = |i: usize| {
+            v.get(i)
+                .and_then(reply::int)
+                .and_then(|x| u64::try_from(x).ok())
+                .unwrap_or(0)
+        };
+        Self {
+            kind: v.first().and_then(reply::int).unwrap_or(0),
+            short: std::array::from_fn(|k| v.get(1 + k).and_then(reply::text)),
+            data: b(6),
+            exc_info: b(7),
+            exc_info_len: n(8),
+            entry_id: v.get(9).and_then(reply::text),
+            exc_string: b(10),
+            exc_string_len: n(11),
+            meta: b(12),
+        }
+    }
+
+    /// The latest traceback as text: the result stream's (2.x) else the hash's (1.x).
+    fn traceback(&self) -> Option<String> {
+        if self.exc_string_len > 0 {
+            if self.exc_string.is_empty() {
+                return Some(too_large(self.exc_string_len / 4 * 3));
+            }
+            return Some(
+                decode::exc_string(&self.exc_string)
+                    .unwrap_or_else(|e| format!("undecodable traceback: {e}")),
+            );
+        }
+        if self.exc_info_len > 0 {
+            if self.exc_info.is_empty() {
+                return Some(too_large(self.exc_info_len));
+            }
+            return decode::exc_info(&self.exc_info).or_else(|| Some(String::new()));
+        }
+        None
+    }
+
+    fn into_job(self, id: &str, queue: &str, score: Option<f64>) -> ScannedJob {
+        let traceback = self.traceback();
+        let [status, origin, ended_at, worker_name, created_at] = self.short.clone();
+        let function = decode::func_from_data_head(&self.data);
+        let ended_at = ended_at.and_then(|t| decode::timestamp(&t)).or_else(|| {
+            // A result entry id's millisecond part is when it was written.
+            let ms = self
+                .entry_id
+                .as_deref()?
+                .split('-')
+                .next()?
+                .parse::<f64>()
+                .ok()?;
+            Timestamp::from_unix(ms / 1000.0)
+        });
+        let exists = self.kind != 0;
+        let signature = if exists {
+            signature::of(function.as_deref(), traceback.as_deref())
+        } else {
+            signature::of(None, Some("job hash is gone"))
+        };
+        let meta = (!self.meta.is_empty())
+            .then(|| decode::payload(&self.meta).ok().map(|p| p.to_json()))
+            .flatten();
+        ScannedJob {
+            id: id.to_string(),
+            queue: queue.to_string(),
+            exists,
+            status: (self.kind == 1).then(|| JobStatus::parse(status.as_deref())),
+            origin,
+            function,
+            created_at: created_at.and_then(|t| decode::timestamp(&t)),
+            ended_at,
+            worker_name,
+            score: score.filter(|s| !s.is_nan()),
+            traceback,
+            signature,
+            meta,
+        }
+    }
+}
+
+/// Tracebacks too large to read are grouped by that alone.
+fn too_large(compressed: u64) -> String {
+    format!(
+        "traceback too large to read ({} compressed)",
+        decode::size(compressed)
+    )
+}
