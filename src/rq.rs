@@ -16,6 +16,7 @@ mod rate_limits;
 mod reply;
 mod results;
 mod schedules;
+pub mod select;
 pub mod watch;
 
 pub use client::{ConnectOptions, RqClient, redact_url};

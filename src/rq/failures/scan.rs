@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use redis::{Script, Value};
 
 use super::signature::{self, Signature};
+use super::traceback;
 use crate::rq::client::RqClient;
 use crate::rq::decode;
 use crate::rq::error::{Error, Result};
@@ -60,6 +61,8 @@ pub struct ScannedJob {
     /// The latest traceback, decompressed (None when none was recorded).
     pub traceback: Option<String>,
     pub signature: Signature,
+    /// The error as recorded (`KeyError: 'user-42'`), not normalised.
+    pub error: Option<String>,
     /// `meta`, decoded, when asked for.
     pub meta: Option<serde_json::Value>,
 }
@@ -322,11 +325,13 @@ impl RawFailure {
             Timestamp::from_unix(ms / 1000.0)
         });
         let exists = self.kind != 0;
+        let parsed = traceback.as_deref().map(traceback::parse);
         let signature = if exists {
-            signature::of(function.as_deref(), traceback.as_deref())
+            signature::of_parsed(function.as_deref(), parsed.as_ref())
         } else {
             signature::of(None, Some("job hash is gone"))
         };
+        let error = parsed.as_ref().and_then(traceback::Parsed::error_line);
         let meta = (!self.meta.is_empty())
             .then(|| decode::payload(&self.meta).ok().map(|p| p.to_json()))
             .flatten();
@@ -343,6 +348,7 @@ impl RawFailure {
             score: score.filter(|s| !s.is_nan()),
             traceback,
             signature,
+            error,
             meta,
         }
     }

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::normalise;
-use super::traceback::{self, Frame, Shape};
+use super::traceback::{self, Frame, Parsed, Shape};
 
 /// What a signature was made from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -52,16 +52,22 @@ impl Signature {
 /// The signature of a job of `function` whose latest failure left `traceback`.
 #[must_use]
 pub fn of(function: Option<&str>, traceback: Option<&str>) -> Signature {
+    let parsed = traceback.map(traceback::parse);
+    of_parsed(function, parsed.as_ref())
+}
+
+/// As `of`, from a traceback already parsed.
+#[must_use]
+pub fn of_parsed(function: Option<&str>, parsed: Option<&Parsed>) -> Signature {
     let function = function.unwrap_or_default().to_string();
-    let (source, exc_type, message, frame) = match traceback {
+    let (source, exc_type, message, frame) = match parsed {
         None => (
             Source::None,
             String::new(),
             "no traceback recorded".to_string(),
             None,
         ),
-        Some(text) => {
-            let parsed = traceback::parse(text);
+        Some(parsed) => {
             let source = match parsed.shape {
                 Shape::Python => Source::Traceback,
                 Shape::Text => Source::Text,
@@ -73,7 +79,7 @@ pub fn of(function: Option<&str>, traceback: Option<&str>) -> Signature {
                 normalise::message(&parsed.message)
             };
             let frame = app_frame(&parsed.frames);
-            (source, parsed.exc_type, message, frame)
+            (source, parsed.exc_type.clone(), message, frame)
         }
     };
     let id = id_of(&[

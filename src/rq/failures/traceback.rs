@@ -39,6 +39,20 @@ pub struct Parsed {
     pub frames: Vec<Frame>,
 }
 
+impl Parsed {
+    /// The error as recorded, on one line: `KeyError: 'user-42'` (None when empty).
+    #[must_use]
+    pub fn error_line(&self) -> Option<String> {
+        let first = self.message.lines().next().unwrap_or_default();
+        match (self.exc_type.is_empty(), first.is_empty()) {
+            (true, true) => None,
+            (true, false) => Some(first.to_string()),
+            (false, true) => Some(self.exc_type.clone()),
+            (false, false) => Some(format!("{}: {first}", self.exc_type)),
+        }
+    }
+}
+
 /// Reads a traceback. Never fails: text that is not a traceback is kept as text.
 #[must_use]
 pub fn parse(text: &str) -> Parsed {
