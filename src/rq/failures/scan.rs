@@ -1,4 +1,5 @@
-//! Reading every job of a queue or registry in bounded steps: ids a page at a time, then
+//! Reading every job of a queue or registry in bounded steps: ids a page at a time (ZSCAN
+//! for registries, LRANGE for queues), then
 //! each page's jobs through `failure_rows.lua` (every field capped), in a few pipelined
 //! script calls. Nothing is held but the current page and the ids already seen (so a
 //! registry that shifts under the scan never yields a job twice).
@@ -17,9 +18,9 @@ use crate::rq::keys::{self, Keys};
 use crate::rq::model::{JobSource, JobStatus, Timestamp};
 use crate::rq::reply;
 
-/// Ids per page (`ZRANGE`/`LRANGE` of this many is well under a millisecond).
+/// Ids per page (`ZSCAN`/`LRANGE` of this many is well under a millisecond).
 const PAGE: usize = 1_000;
-/// A page starts this many ids before the previous one ended: jobs leaving the registry
+/// A queue page starts this many ids before the previous one ended: jobs leaving the list
 /// meanwhile shift the rest left, and the overlap (deduplicated) keeps them from being
 /// stepped over.
 const OVERLAP: usize = 50;
@@ -35,6 +36,14 @@ const TRACEBACK_MAX: usize = 64 * 1024;
 /// Bytes one call may read before it returns the rows done (~10 ms of Redis time).
 const CALL_READ_BUDGET: usize = 4 * 1024 * 1024;
 const META_MAX: usize = 64 * 1024;
+/// Where a scan is in its queue or registry.
+enum Pager {
+    Start,
+    /// The next list index, or ZSCAN cursor.
+    At(usize),
+    Done,
+}
+
 /// Values the script returns per job.
 const ROW_VALUES: usize = 13;
 
@@ -96,10 +105,8 @@ impl RqClient {
     ) -> Result<ScanStats> {
         let mut stats = ScanStats::default();
         let mut seen: HashSet<String> = HashSet::new();
-        let mut start = 0_usize;
-        loop {
-            let page = self.id_page(queue, source, start).await?;
-            let got = page.len();
+        let mut pager = Pager::Start;
+        while let Some(page) = self.id_page(queue, source, &mut pager).await? {
             let fresh: Vec<(String, Option<f64>)> = page
                 .into_iter()
                 .filter(|(id, _)| seen.insert(id.clone()))
@@ -118,55 +125,89 @@ impl RqClient {
                     }
                 }
             }
-            if got < PAGE {
-                return Ok(stats);
-            }
-            start += PAGE - OVERLAP;
         }
+        Ok(stats)
     }
 
+    /// The next page of ids, None at the end. Registries are read with ZSCAN, which
+    /// returns every member present for the whole scan even while others come and go
+    /// (paging by rank would skip some when earlier ones leave); it may return one twice,
+    /// which the caller's seen-set drops. Queue lists are paged by index with an overlap.
     async fn id_page(
         &mut self,
         queue: &str,
         source: JobSource,
-        start: usize,
-    ) -> Result<Vec<(String, Option<f64>)>> {
-        let stop = start + PAGE - 1;
-        let reply = match source {
-            JobSource::Queue => {
+        pager: &mut Pager,
+    ) -> Result<Option<Vec<(String, Option<f64>)>>> {
+        let (cmd, next) = match (source, &*pager) {
+            (_, Pager::Done) => return Ok(None),
+            (JobSource::Queue, p) => {
+                let start = match p {
+                    Pager::At(n) => *n,
+                    _ => 0,
+                };
                 let cmd = redis::cmd("LRANGE")
                     .arg(self.keys.queue(queue))
                     .arg(start)
-                    .arg(stop)
+                    .arg(start + PAGE - 1)
                     .clone();
-                self.cmd("read job ids", cmd).await?
+                (cmd, start)
             }
-            JobSource::Registry(reg) => {
-                let cmd = redis::cmd("ZRANGE")
+            (JobSource::Registry(reg), p) => {
+                let cursor = match p {
+                    Pager::At(n) => *n,
+                    _ => 0,
+                };
+                let cmd = redis::cmd("ZSCAN")
                     .arg(self.keys.registry(reg, queue))
-                    .arg(start)
-                    .arg(stop)
-                    .arg("WITHSCORES")
+                    .arg(cursor)
+                    .arg("COUNT")
+                    .arg(PAGE)
                     .clone();
-                self.cmd("read job ids", cmd).await?
+                (cmd, cursor)
             }
         };
+        let reply = self.cmd("read job ids", cmd).await?;
         if let Some(err) = reply::error(&reply) {
             return Err(Error::Redis {
                 op: "read job ids",
                 reason: err,
             });
         }
-        Ok(match source {
-            JobSource::Queue => reply::members(&reply)
-                .into_iter()
-                .map(|m| (keys::name_from_bytes(&m), None))
-                .collect(),
-            JobSource::Registry(_) => reply::scored(&reply)
-                .into_iter()
-                .map(|(m, s)| (keys::name_from_bytes(&m), Some(s)))
-                .collect(),
-        })
+        Ok(Some(match source {
+            JobSource::Queue => {
+                let page: Vec<_> = reply::members(&reply)
+                    .into_iter()
+                    .map(|m| (keys::name_from_bytes(&m), None))
+                    .collect();
+                *pager = if page.len() < PAGE {
+                    Pager::Done
+                } else {
+                    Pager::At(next + PAGE - OVERLAP)
+                };
+                page
+            }
+            JobSource::Registry(_) => {
+                let parts = reply::items(&reply);
+                let cursor = parts
+                    .first()
+                    .and_then(reply::int)
+                    .and_then(|c| usize::try_from(c).ok())
+                    .unwrap_or(0);
+                *pager = if cursor == 0 {
+                    Pager::Done
+                } else {
+                    Pager::At(cursor)
+                };
+                parts
+                    .get(1)
+                    .map(reply::scored)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(m, s)| (keys::name_from_bytes(&m), Some(s)))
+                    .collect()
+            }
+        }))
     }
 
     /// The rows of `ids` (at most `ROWS_PER_CALL * CALLS_PER_TRIP`), in one round trip
