@@ -2,6 +2,7 @@
 //! RQ's own records (the latest result stream entry, else the hash's `exc_info`).
 
 mod group;
+mod inflate;
 pub mod normalise;
 mod scan;
 pub mod signature;

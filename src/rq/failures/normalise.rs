@@ -13,19 +13,20 @@ const MAX_INPUT: usize = 4096;
 
 /// The varying parts, leftmost-first: earlier alternatives win at the same position.
 static VARYING: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(concat!(
+    // ASCII word boundaries (`(?-u:\b)`) keep the regex on its fast DFA.
+    let re = concat!(
         r"(?P<uuid>\b[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\b)",
         r"|(?P<time>\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?|\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b)",
         r"|(?P<hostport>\[[0-9a-fA-F:.]+\]:\d{1,5}\b|\b[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*:\d{1,5}\b)",
         r"|(?P<ip>\b\d{1,3}(?:\.\d{1,3}){3}\b)",
         r"|(?P<hex>\b0[xX][0-9a-fA-F]+\b|\b[0-9a-fA-F]{8,}\b)",
         r"|(?P<num>\d+(?:\.\d+)?)",
-    ))
-    .ok()
+    );
+    Regex::new(&format!("(?-u){re}")).ok()
 });
 
 /// The message with its varying parts as placeholders (`<str>`, `<uuid>`, `<time>`,
-/// `<host:port>`, `<ip>`, `<hex>`, `<n>`), whitespace collapsed, at most 300 bytes.
+/// `<host:port>`, `<ip>`, `<hex>` (0x…), `<id>` (8+ hex digits), `<n>`), whitespace collapsed, at most 300 bytes.
 #[must_use]
 pub fn message(text: &str) -> String {
     // Signatures use the start of a message; the rest is not worth the time.
@@ -75,13 +76,12 @@ fn placeholder(c: &Captures, haystack: &str) -> String {
         }
         "ip" => "<ip>".into(),
         "hex" => {
-            let digits = whole.trim_start_matches("0x").trim_start_matches("0X");
-            if digits.len() != whole.len() {
+            if whole.starts_with("0x") || whole.starts_with("0X") {
                 "<hex>".into()
-            } else if digits.bytes().all(|b| b.is_ascii_digit()) {
-                "<n>".into()
-            } else if digits.bytes().any(|b| b.is_ascii_digit()) {
-                "<hex>".into()
+            } else if whole.bytes().any(|b| b.is_ascii_digit()) {
+                // An id of 8+ hex digits; one that happens to hold no letter is the same
+                // kind of id, so digits alone are no different.
+                "<id>".into()
             } else {
                 whole.to_string() // a word of a-f letters only, e.g. `deadbeefed`
             }
@@ -157,7 +157,12 @@ mod tests {
                 "job <uuid> at <time>",
             ),
             ("object at 0x7f3a9c1b2d40", "object at <hex>"),
-            ("sha deadbeef01234567 bad", "sha <hex> bad"),
+            ("sha deadbeef01234567 bad", "sha <id> bad"),
+            ("bucket 1234567890123456 full", "bucket <id> full"),
+            (
+                "order 9001 of 12 at 1732900000.25",
+                "order <n> of <n> at <id>.<n>",
+            ),
             ("user_123 on python3 v2", "user_<n> on python3 v2"),
             ("ping 10.1.2.3 lost", "ping <ip> lost"),
             ("at 12:30:45 today", "at <time> today"),

@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 use redis::{Script, Value};
 
+use super::inflate::{self, Inflated};
 use super::signature::{self, Signature};
 use super::traceback;
 use crate::rq::client::RqClient;
@@ -33,6 +34,8 @@ const DATA_HEAD: usize = 2048;
 const DATA_READ_MAX: usize = 1024 * 1024;
 /// Largest compressed traceback read; a larger one is grouped by its size.
 const TRACEBACK_MAX: usize = 64 * 1024;
+/// Largest traceback decompressed (the parser reads only its last 64 KB).
+const TRACEBACK_INFLATED_MAX: usize = 8 * 1024 * 1024;
 /// Bytes one call may read before it returns the rows done (~10 ms of Redis time).
 const CALL_READ_BUDGET: usize = 4 * 1024 * 1024;
 const META_MAX: usize = 64 * 1024;
@@ -240,7 +243,11 @@ impl RqClient {
                         reason: err,
                     });
                 }
-                let values = reply::items(&reply);
+                // Taken, not copied: a trip carries a few MB of tracebacks.
+                let values = match std::mem::replace(&mut reply, Value::Nil) {
+                    Value::Array(v) => v,
+                    _ => Vec::new(),
+                };
                 let n = values.len() / ROW_VALUES;
                 if n == 0 || n > chunk.len() - done || !values.len().is_multiple_of(ROW_VALUES) {
                     return Err(Error::Redis {
@@ -248,7 +255,11 @@ impl RqClient {
                         reason: "unexpected reply from failure_rows.lua".to_string(),
                     });
                 }
-                rows.extend(values.chunks_exact(ROW_VALUES).map(RawFailure::of));
+                let mut values = values.into_iter();
+                for _ in 0..n {
+                    let row: Vec<Value> = values.by_ref().take(ROW_VALUES).collect();
+                    rows.push(RawFailure::of(row));
+                }
                 done += n;
                 if done == chunk.len() {
                     break;
@@ -309,8 +320,13 @@ struct RawFailure {
 }
 
 impl RawFailure {
-    fn of(v: &[Value]) -> Self {
-        let b = |i: usize| v.get(i).and_then(reply::bytes).unwrap_or_default();
+    fn of(mut v: Vec<Value>) -> Self {
+        let mut b = |i: usize| match v.get_mut(i).map(|x| std::mem::replace(x, Value::Nil)) {
+            Some(Value::BulkString(bytes)) => bytes,
+            Some(other) => reply::bytes(&other).unwrap_or_default(),
+            None => Vec::new(),
+        };
+        let (data, exc_info, exc_string, meta) = (b(6), b(7), b(10), b(12));
         let n = |i: usize| {
             v.get(i)
                 .and_then(reply::int)
@@ -320,13 +336,13 @@ impl RawFailure {
         Self {
             kind: v.first().and_then(reply::int).unwrap_or(0),
             short: std::array::from_fn(|k| v.get(1 + k).and_then(reply::text)),
-            data: b(6),
-            exc_info: b(7),
+            data,
+            exc_info,
             exc_info_len: n(8),
             entry_id: v.get(9).and_then(reply::text),
-            exc_string: b(10),
+            exc_string,
             exc_string_len: n(11),
-            meta: b(12),
+            meta,
         }
     }
 
@@ -336,16 +352,16 @@ impl RawFailure {
             if self.exc_string.is_empty() {
                 return Some(too_large(self.exc_string_len / 4 * 3));
             }
-            return Some(
-                decode::exc_string(&self.exc_string)
-                    .unwrap_or_else(|e| format!("undecodable traceback: {e}")),
-            );
+            return Some(match decode::base64(&self.exc_string) {
+                Ok(z) => text_of(&z),
+                Err(e) => format!("undecodable traceback: {e}"),
+            });
         }
         if self.exc_info_len > 0 {
             if self.exc_info.is_empty() {
                 return Some(too_large(self.exc_info_len));
             }
-            return decode::exc_info(&self.exc_info).or_else(|| Some(String::new()));
+            return Some(text_of(&self.exc_info));
         }
         None
     }
@@ -353,7 +369,10 @@ impl RawFailure {
     fn into_job(self, id: &str, queue: &str, score: Option<f64>) -> ScannedJob {
         let traceback = self.traceback();
         let [status, origin, ended_at, worker_name, created_at] = self.short.clone();
-        let function = decode::func_from_data_head(&self.data);
+        let function = decode::func_from_payload_head(&inflate::head(
+            &self.data,
+            usize::try_from(decode::DATA_HEAD_INFLATED).unwrap_or(4096),
+        ));
         let ended_at = ended_at.and_then(|t| decode::timestamp(&t)).or_else(|| {
             // A result entry id's millisecond part is when it was written.
             let ms = self
@@ -392,6 +411,18 @@ impl RawFailure {
             error,
             meta,
         }
+    }
+}
+
+/// A traceback's text: zlib, or the bytes as they are (RQ's fallback).
+fn text_of(raw: &[u8]) -> String {
+    match inflate::inflate(raw, TRACEBACK_INFLATED_MAX) {
+        Inflated::Text(t) => String::from_utf8_lossy(&t).into_owned(),
+        Inflated::NotZlib => String::from_utf8_lossy(raw).into_owned(),
+        Inflated::TooLarge(_) => format!(
+            "traceback too large to read (more than {} decompressed)",
+            decode::size(TRACEBACK_INFLATED_MAX as u64)
+        ),
     }
 }
 
