@@ -1,13 +1,12 @@
 //! Reading every job of a queue or registry in bounded steps: ids a page at a time (ZSCAN
-//! for registries, LRANGE for queues), then
-//! each page's jobs through `failure_rows.lua` (every field capped), in a few pipelined
-//! script calls. Nothing is held but the current page and the ids already seen (so a
-//! registry that shifts under the scan never yields a job twice).
+//! for registries, LRANGE for queues), then each page's jobs in pipelined plain commands
+//! (short fields whole, long ones only within their caps). Nothing is held but the current
+//! page and the ids already seen (so a registry that shifts under the scan never yields a
+//! job twice).
 
 use std::collections::HashSet;
-use std::sync::LazyLock;
 
-use redis::{Script, Value};
+use redis::Value;
 
 use super::inflate::{self, Inflated};
 use super::signature::{self, Signature};
@@ -15,7 +14,7 @@ use super::traceback;
 use crate::rq::client::RqClient;
 use crate::rq::decode;
 use crate::rq::error::{Error, Result};
-use crate::rq::keys::{self, Keys};
+use crate::rq::keys;
 use crate::rq::model::{JobSource, JobStatus, Timestamp};
 use crate::rq::reply;
 
@@ -25,18 +24,15 @@ const PAGE: usize = 1_000;
 /// meanwhile shift the rest left, and the overlap (deduplicated) keeps them from being
 /// stepped over.
 const OVERLAP: usize = 50;
-/// Jobs per script call (~1-2 ms of Redis time for ordinary jobs).
-const ROWS_PER_CALL: usize = 100;
-/// Script calls per round trip.
-const CALLS_PER_TRIP: usize = 5;
+/// Jobs per round trip: 6 plain commands each, ~5 ms of Redis time in all.
+const ROWS_PER_TRIP: usize = 500;
 const SHORT_CAP: usize = 512;
-const DATA_HEAD: usize = 2048;
 const DATA_READ_MAX: usize = 1024 * 1024;
 /// Largest compressed traceback read; a larger one is grouped by its size.
 const TRACEBACK_MAX: usize = 64 * 1024;
 /// Largest traceback decompressed (the parser reads only its last 64 KB).
 const TRACEBACK_INFLATED_MAX: usize = 8 * 1024 * 1024;
-/// Bytes one call may read before it returns the rows done (~10 ms of Redis time).
+/// Bytes of long fields read per round trip.
 const CALL_READ_BUDGET: usize = 4 * 1024 * 1024;
 const META_MAX: usize = 64 * 1024;
 /// Where a scan is in its queue or registry.
@@ -46,12 +42,6 @@ enum Pager {
     At(usize),
     Done,
 }
-
-/// Values the script returns per job.
-const ROW_VALUES: usize = 13;
-
-const FAILURE_ROWS_LUA: &str = include_str!("../scripts/failure_rows.lua");
-static FAILURE_ROWS: LazyLock<Script> = LazyLock::new(|| Script::new(FAILURE_ROWS_LUA));
 
 /// One job as a scan reads it.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,25 +99,45 @@ impl RqClient {
         let mut stats = ScanStats::default();
         let mut seen: HashSet<String> = HashSet::new();
         let mut pager = Pager::Start;
+        // Decoding a trip (decompressing, parsing, normalising) runs on a blocking thread
+        // while the next trip is read, so Redis and the decoding overlap.
+        let mut decoding: Option<tokio::task::JoinHandle<Vec<ScannedJob>>> = None;
         while let Some(page) = self.id_page(queue, source, &mut pager).await? {
             let fresh: Vec<(String, Option<f64>)> = page
                 .into_iter()
                 .filter(|(id, _)| seen.insert(id.clone()))
                 .collect();
             stats.listed += fresh.len() as u64;
-            for chunk in fresh.chunks(ROWS_PER_CALL * CALLS_PER_TRIP) {
+            for chunk in fresh.chunks(ROWS_PER_TRIP) {
                 let ids: Vec<&str> = chunk.iter().map(|(id, _)| id_of(id, source)).collect();
-                let rows = self.failure_rows(&ids, needs).await?;
-                for ((member, score), row) in chunk.iter().zip(rows) {
-                    let job = row.into_job(id_of(member, source), queue, *score);
-                    if !job.exists {
-                        stats.missing += 1;
+                let (rows, done) = match decoding.take() {
+                    Some(handle) => {
+                        let (rows, done) = tokio::join!(self.failure_rows(&ids, needs), handle);
+                        (rows?, Some(done))
                     }
-                    if !each(job) {
-                        return Ok(stats);
-                    }
+                    None => (self.failure_rows(&ids, needs).await?, None),
+                };
+                if let Some(done) = done
+                    && !hand_over(done, &mut stats, &mut each)
+                {
+                    return Ok(stats);
                 }
+                let owned: Vec<(String, Option<f64>)> = chunk
+                    .iter()
+                    .map(|(m, s)| (id_of(m, source).to_string(), *s))
+                    .collect();
+                let queue = queue.to_string();
+                decoding = Some(tokio::task::spawn_blocking(move || {
+                    owned
+                        .into_iter()
+                        .zip(rows)
+                        .map(|((id, score), row)| row.into_job(&id, &queue, score))
+                        .collect()
+                }));
             }
+        }
+        if let Some(handle) = decoding {
+            hand_over(handle.await, &mut stats, &mut each);
         }
         Ok(stats)
     }
@@ -213,68 +223,100 @@ impl RqClient {
         }))
     }
 
-    /// The rows of `ids` (at most `ROWS_PER_CALL * CALLS_PER_TRIP`), in one round trip
-    /// unless a call stopped at its read budget.
+    /// The rows of `ids` (at most `ROWS_PER_TRIP`): one round trip for the short fields,
+    /// the lengths of the long ones and the latest result entry, then as few as the read
+    /// budget allows for `data` (its head names the function), a 1.x `exc_info` and
+    /// `meta`, each read only when no larger than its cap. Plain commands, no script:
+    /// each is a few microseconds of Redis time.
     async fn failure_rows(&mut self, ids: &[&str], needs: ScanNeeds) -> Result<Vec<RawFailure>> {
-        let chunks: Vec<&[&str]> = ids.chunks(ROWS_PER_CALL).collect();
-        let keys = self.keys.clone();
-        let calls = |eval: bool| {
-            let mut pipe = redis::pipe();
-            for chunk in &chunks {
-                pipe.add_command(rows_call(&keys, chunk, needs, eval));
+        let mut pipe = redis::pipe();
+        for id in ids {
+            let job = self.keys.job(id);
+            // HSTRLEN of `data` also tells whether the job is there: RQ always writes it.
+            pipe.cmd("HMGET")
+                .arg(&job)
+                .arg(&SHORT_FIELDS[..])
+                .add_command(redis::cmd("HSTRLEN").arg(&job).arg("data").clone())
+                .add_command(redis::cmd("HSTRLEN").arg(&job).arg("exc_info").clone());
+            if needs.meta {
+                pipe.cmd("HSTRLEN").arg(&job).arg("meta");
             }
-            pipe
-        };
-        let mut replies = self.pipeline("read failed jobs", calls(false)).await?;
-        if replies
-            .iter()
-            .any(|v| matches!(v, Value::ServerError(e) if e.code() == "NOSCRIPT"))
-        {
-            replies = self.pipeline("read failed jobs", calls(true)).await?;
+            pipe.cmd("XREVRANGE")
+                .arg(self.keys.results(id))
+                .arg("+")
+                .arg("-")
+                .arg("COUNT")
+                .arg(1);
         }
-        let mut rows = Vec::with_capacity(ids.len());
-        for (chunk, first) in chunks.into_iter().zip(replies) {
-            let mut reply = first;
-            let mut done = 0;
-            loop {
-                if let Some(err) = reply::error(&reply) {
-                    return Err(Error::Redis {
-                        op: "read failed jobs",
-                        reason: err,
-                    });
-                }
-                // Taken, not copied: a trip carries a few MB of tracebacks.
-                let values = match std::mem::replace(&mut reply, Value::Nil) {
-                    Value::Array(v) => v,
+        let replies = self.pipeline("read failed jobs", pipe).await?;
+        let mut rows: Vec<RawFailure> = Vec::with_capacity(ids.len());
+        let mut it = replies.into_iter();
+        for _ in ids {
+            let mut next = || it.next().unwrap_or(Value::Nil);
+            let (fields, data_len, exc_len) = (next(), next(), next());
+            let meta_len = if needs.meta { next() } else { Value::Int(0) };
+            let entry = next();
+            rows.push(RawFailure::first(
+                fields, &data_len, &exc_len, &meta_len, entry,
+            ));
+        }
+        // The long fields worth reading, within a budget per round trip.
+        let mut wanted: Vec<(usize, &'static str)> = Vec::new();
+        for (i, r) in rows.iter().enumerate() {
+            if r.kind != 1 {
+                continue;
+            }
+            if (1..=DATA_READ_MAX as u64).contains(&r.data_len) {
+                wanted.push((i, "data"));
+            }
+            if r.exc_string_len == 0 && (1..=TRACEBACK_MAX as u64).contains(&r.exc_info_len) {
+                wanted.push((i, "exc_info"));
+            }
+            if needs.meta && (1..=META_MAX as u64).contains(&r.meta_len) {
+                wanted.push((i, "meta"));
+            }
+        }
+        let mut at = 0;
+        while at < wanted.len() {
+            let mut pipe = redis::pipe();
+            let mut budget = 0_u64;
+            let start = at;
+            while at < wanted.len() && (at == start || budget < CALL_READ_BUDGET as u64) {
+                let (i, field) = wanted[at];
+                budget += rows[i].len_of(field);
+                pipe.cmd("HGET").arg(self.keys.job(ids[i])).arg(field);
+                at += 1;
+            }
+            let values = self.pipeline("read failed jobs", pipe).await?;
+            for (&(i, field), v) in wanted[start..at].iter().zip(values) {
+                let bytes = match v {
+                    Value::BulkString(b) => b,
                     _ => Vec::new(),
                 };
-                let n = values.len() / ROW_VALUES;
-                if n == 0 || n > chunk.len() - done || !values.len().is_multiple_of(ROW_VALUES) {
-                    return Err(Error::Redis {
-                        op: "read failed jobs",
-                        reason: "unexpected reply from failure_rows.lua".to_string(),
-                    });
-                }
-                let mut values = values.into_iter();
-                for _ in 0..n {
-                    let row: Vec<Value> = values.by_ref().take(ROW_VALUES).collect();
-                    rows.push(RawFailure::of(row));
-                }
-                done += n;
-                if done == chunk.len() {
-                    break;
-                }
-                // The call stopped at its read budget: the rest in another.
-                reply = self
-                    .cmd(
-                        "read failed jobs",
-                        rows_call(&self.keys, &chunk[done..], needs, false),
-                    )
-                    .await?;
+                rows[i].set(field, bytes);
             }
         }
         Ok(rows)
     }
+}
+
+/// Gives decoded jobs to the caller; false when it asked to stop.
+fn hand_over(
+    decoded: std::result::Result<Vec<ScannedJob>, tokio::task::JoinError>,
+    stats: &mut ScanStats,
+    each: &mut impl FnMut(ScannedJob) -> bool,
+) -> bool {
+    // The decoding task only fails by a panic, which the library never lets through:
+    // decoding is total over any input. A lost batch would be under-counted, not wrong.
+    for job in decoded.unwrap_or_default() {
+        if !job.exists {
+            stats.missing += 1;
+        }
+        if !each(job) {
+            return false;
+        }
+    }
+    true
 }
 
 /// A started-registry member of RQ 2.x is `<id>:<execution id>`.
@@ -286,63 +328,105 @@ fn id_of(member: &str, source: JobSource) -> &str {
     }
 }
 
-fn rows_call(keys: &Keys, ids: &[&str], needs: ScanNeeds, eval: bool) -> redis::Cmd {
-    let mut cmd = if eval {
-        redis::cmd("EVAL").arg(FAILURE_ROWS_LUA).clone()
-    } else {
-        redis::cmd("EVALSHA").arg(FAILURE_ROWS.get_hash()).clone()
-    };
-    cmd.arg(ids.len() * 2);
-    for id in ids {
-        cmd.arg(keys.job(id)).arg(keys.results(id));
-    }
-    cmd.arg(SHORT_CAP)
-        .arg(DATA_HEAD)
-        .arg(DATA_READ_MAX)
-        .arg(TRACEBACK_MAX)
-        .arg(CALL_READ_BUDGET)
-        .arg(if needs.meta { "1" } else { "0" })
-        .arg(META_MAX);
-    cmd
-}
+/// The hash fields every scan reads whole (each is short in any job RQ writes).
+const SHORT_FIELDS: [&str; 5] = ["status", "origin", "ended_at", "worker_name", "created_at"];
 
-/// One job's values from the script.
+/// One job as read: short fields, long ones with their lengths, the latest result.
 struct RawFailure {
+    /// 0 gone, 1 a hash, 2 another type.
     kind: i64,
     short: [Option<String>; 5],
     data: Vec<u8>,
+    data_len: u64,
     exc_info: Vec<u8>,
     exc_info_len: u64,
+    meta: Vec<u8>,
+    meta_len: u64,
     entry_id: Option<String>,
     exc_string: Vec<u8>,
     exc_string_len: u64,
-    meta: Vec<u8>,
 }
 
 impl RawFailure {
-    fn of(mut v: Vec<Value>) -> Self {
-        let mut b = |i: usize| match v.get_mut(i).map(|x| std::mem::replace(x, Value::Nil)) {
-            Some(Value::BulkString(bytes)) => bytes,
-            Some(other) => reply::bytes(&other).unwrap_or_default(),
-            None => Vec::new(),
-        };
-        let (data, exc_info, exc_string, meta) = (b(6), b(7), b(10), b(12));
-        let n = |i: usize| {
-            v.get(i)
-                .and_then(reply::int)
+    fn first(
+        fields: Value,
+        data_len: &Value,
+        exc_len: &Value,
+        meta_len: &Value,
+        entry: Value,
+    ) -> Self {
+        let n = |v: &Value| {
+            reply::int(v)
                 .and_then(|x| u64::try_from(x).ok())
                 .unwrap_or(0)
         };
+        let vals = reply::items(&fields);
+        let kind = match &fields {
+            Value::ServerError(_) => 2, // WRONGTYPE: a key that is not a job hash
+            // No field at all: the hash is gone (a dangling id).
+            _ if n(data_len) == 0 && vals.iter().all(|v| matches!(v, Value::Nil)) => 0,
+            _ => 1,
+        };
+        let cap = |v: &Value| reply::text(v).map(|t| super::traceback::cut(&t, SHORT_CAP));
+        // The latest entry's id and exc_string (a stream of another type reads as none).
+        let (entry_id, exc_string) = match entry {
+            Value::Array(mut entries) if !entries.is_empty() => {
+                // Taken apart rather than copied: exc_string is most of the reply.
+                let mut parts = match entries.swap_remove(0) {
+                    Value::Array(p) => p,
+                    _ => Vec::new(),
+                };
+                let id = parts.first().and_then(reply::text);
+                let mut fields = match parts.get_mut(1).map(|f| std::mem::replace(f, Value::Nil)) {
+                    Some(Value::Array(f)) => f,
+                    _ => Vec::new(),
+                };
+                let at = fields
+                    .iter()
+                    .step_by(2)
+                    .position(|k| matches!(k, Value::BulkString(k) if k == b"exc_string"));
+                let exc = match at.and_then(|i| fields.get_mut(i * 2 + 1)) {
+                    Some(Value::BulkString(b)) => std::mem::take(b),
+                    _ => Vec::new(),
+                };
+                (id, exc)
+            }
+            _ => (None, Vec::new()),
+        };
+        let exc_string_len = exc_string.len() as u64;
         Self {
-            kind: v.first().and_then(reply::int).unwrap_or(0),
-            short: std::array::from_fn(|k| v.get(1 + k).and_then(reply::text)),
-            data,
-            exc_info,
-            exc_info_len: n(8),
-            entry_id: v.get(9).and_then(reply::text),
-            exc_string,
-            exc_string_len: n(11),
-            meta,
+            kind,
+            short: std::array::from_fn(|k| vals.get(k).and_then(cap)),
+            data: Vec::new(),
+            data_len: if kind == 1 { n(data_len) } else { 0 },
+            exc_info: Vec::new(),
+            exc_info_len: if kind == 1 { n(exc_len) } else { 0 },
+            meta: Vec::new(),
+            meta_len: if kind == 1 { n(meta_len) } else { 0 },
+            entry_id,
+            // Larger than the cap: not decompressed, grouped by its size.
+            exc_string: if exc_string.len() <= TRACEBACK_MAX {
+                exc_string
+            } else {
+                Vec::new()
+            },
+            exc_string_len,
+        }
+    }
+
+    fn len_of(&self, field: &str) -> u64 {
+        match field {
+            "data" => self.data_len,
+            "exc_info" => self.exc_info_len,
+            _ => self.meta_len,
+        }
+    }
+
+    fn set(&mut self, field: &str, bytes: Vec<u8>) {
+        match field {
+            "data" => self.data = bytes,
+            "exc_info" => self.exc_info = bytes,
+            _ => self.meta = bytes,
         }
     }
 
@@ -369,10 +453,7 @@ impl RawFailure {
     fn into_job(self, id: &str, queue: &str, score: Option<f64>) -> ScannedJob {
         let traceback = self.traceback();
         let [status, origin, ended_at, worker_name, created_at] = self.short.clone();
-        let function = decode::func_from_payload_head(&inflate::head(
-            &self.data,
-            usize::try_from(decode::DATA_HEAD_INFLATED).unwrap_or(4096),
-        ));
+        let function = function_of(&self.data);
         let ended_at = ended_at.and_then(|t| decode::timestamp(&t)).or_else(|| {
             // A result entry id's millisecond part is when it was written.
             let ms = self
@@ -412,6 +493,42 @@ impl RawFailure {
             meta,
         }
     }
+}
+
+thread_local! {
+    /// Function names by the exact bytes of small `data` fields: jobs enqueued with the
+    /// same arguments (no arguments, a periodic job) share them, and decompressing each
+    /// is most of a scan's time.
+    static FUNCTIONS: std::cell::RefCell<std::collections::HashMap<Vec<u8>, Option<String>>> =
+        std::cell::RefCell::default();
+}
+/// `data` fields up to this size are remembered, at most `FUNCTIONS_KEPT` of them.
+const FUNCTION_KEY_MAX: usize = 512;
+const FUNCTIONS_KEPT: usize = 4096;
+
+/// The function a job's `data` names (its head is enough).
+fn function_of(data: &[u8]) -> Option<String> {
+    let read = || {
+        decode::func_from_payload_head(&inflate::head(
+            data,
+            usize::try_from(decode::DATA_HEAD_INFLATED).unwrap_or(4096),
+        ))
+    };
+    if data.len() > FUNCTION_KEY_MAX {
+        return read();
+    }
+    FUNCTIONS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(f) = cache.get(data) {
+            return f.clone();
+        }
+        if cache.len() >= FUNCTIONS_KEPT {
+            cache.clear();
+        }
+        let f = read();
+        cache.insert(data.to_vec(), f.clone());
+        f
+    })
 }
 
 /// A traceback's text: zlib, or the bytes as they are (RQ's fallback).
