@@ -32,6 +32,11 @@ impl RqClient {
         let now = SystemTime::now();
         let cutoff = since.and_then(|d| now.checked_sub(d));
         let mut grouper = Grouper::new(now);
+        // Signatures come from tracebacks, whatever the selector names.
+        let needs = ScanNeeds {
+            skip_tracebacks: false,
+            ..needs
+        };
         for q in queues {
             self.scan_jobs(q, JobSource::Registry(Registry::Failed), needs, |job| {
                 let recent = match (cutoff, job.ended_at) {

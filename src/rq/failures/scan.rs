@@ -84,6 +84,10 @@ pub struct ScanStats {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ScanNeeds {
     pub meta: bool,
+    /// Leave tracebacks unread (no result streams, no `exc_info`): a selector that names
+    /// neither the error nor the signature does not need them, and they are most of a
+    /// scan's cost. Jobs then carry no error and a "no traceback" signature.
+    pub skip_tracebacks: bool,
 }
 
 impl RqClient {
@@ -236,26 +240,39 @@ impl RqClient {
             pipe.cmd("HMGET")
                 .arg(&job)
                 .arg(&SHORT_FIELDS[..])
-                .add_command(redis::cmd("HSTRLEN").arg(&job).arg("data").clone())
-                .add_command(redis::cmd("HSTRLEN").arg(&job).arg("exc_info").clone());
+                .add_command(redis::cmd("HSTRLEN").arg(&job).arg("data").clone());
+            if !needs.skip_tracebacks {
+                pipe.cmd("HSTRLEN").arg(&job).arg("exc_info");
+            }
             if needs.meta {
                 pipe.cmd("HSTRLEN").arg(&job).arg("meta");
             }
-            pipe.cmd("XREVRANGE")
-                .arg(self.keys.results(id))
-                .arg("+")
-                .arg("-")
-                .arg("COUNT")
-                .arg(1);
+            if !needs.skip_tracebacks {
+                pipe.cmd("XREVRANGE")
+                    .arg(self.keys.results(id))
+                    .arg("+")
+                    .arg("-")
+                    .arg("COUNT")
+                    .arg(1);
+            }
         }
         let replies = self.pipeline("read failed jobs", pipe).await?;
         let mut rows: Vec<RawFailure> = Vec::with_capacity(ids.len());
         let mut it = replies.into_iter();
         for _ in ids {
             let mut next = || it.next().unwrap_or(Value::Nil);
-            let (fields, data_len, exc_len) = (next(), next(), next());
+            let (fields, data_len) = (next(), next());
+            let exc_len = if needs.skip_tracebacks {
+                Value::Int(0)
+            } else {
+                next()
+            };
             let meta_len = if needs.meta { next() } else { Value::Int(0) };
-            let entry = next();
+            let entry = if needs.skip_tracebacks {
+                Value::Nil
+            } else {
+                next()
+            };
             rows.push(RawFailure::first(
                 fields, &data_len, &exc_len, &meta_len, entry,
             ));

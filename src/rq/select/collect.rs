@@ -31,10 +31,25 @@ impl RqClient {
         source: JobSource,
         queues: &[String],
         selector: &Selector,
+        each: impl FnMut(&ScannedJob) + Send,
+    ) -> Result<Vec<Matches>> {
+        self.select_jobs_reading(source, queues, selector, false, each)
+            .await
+    }
+
+    /// As `select_jobs`; with `tracebacks`, each job's traceback and signature are read
+    /// even when the selector does not need them (a listing shows them).
+    pub async fn select_jobs_reading(
+        &mut self,
+        source: JobSource,
+        queues: &[String],
+        selector: &Selector,
+        tracebacks: bool,
         mut each: impl FnMut(&ScannedJob) + Send,
     ) -> Result<Vec<Matches>> {
         let now = SystemTime::now();
-        let needs = selector.needs();
+        let mut needs = selector.needs();
+        needs.skip_tracebacks &= !tracebacks;
         let mut all = Vec::new();
         for q in queues {
             let mut m = Matches {

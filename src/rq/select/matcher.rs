@@ -17,7 +17,13 @@ impl Selector {
     /// What a scan must read for this selector.
     #[must_use]
     pub fn needs(&self) -> ScanNeeds {
+        let uses_errors = self.terms.iter().any(|t| match &t.test {
+            Test::Word(_) => true,
+            Test::Text { field, .. } => matches!(field, Field::Exc | Field::Sig),
+            Test::Age { .. } => false,
+        });
         ScanNeeds {
+            skip_tracebacks: !uses_errors,
             meta: self.terms.iter().any(|t| {
                 matches!(
                     &t.test,
