@@ -170,3 +170,62 @@ fn a_bad_selector_names_the_term_and_the_fields() {
     assert!(err.contains("'agee>1h'"), "{err}");
     assert!(err.contains("queue, func, worker"), "{err}");
 }
+
+/// rqtop's Failures view: the tracker reads each failed job once; later refreshes read only
+/// new failures, and jobs that leave the registry leave their group without a rescan.
+#[test]
+fn the_failure_tracker_reads_only_what_changed() {
+    use rqtop::rq::failures::FailureTracker;
+    use rqtop::rq::{ConnectOptions, RqClient};
+    let server = RedisServer::start();
+    let url = with_db(&server.url(), 2);
+    let causes = make_failures(Rq::V2, &url);
+    let total: usize = causes.values().map(BTreeSet::len).sum();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let queues: Vec<String> = ["billing", "emails", "reports"].map(String::from).to_vec();
+    let mut tracker = FailureTracker::new();
+    let mut client = rt
+        .block_on(RqClient::connect(&ConnectOptions::new(url.clone())))
+        .unwrap();
+    let first = rt
+        .block_on(client.track_failures(&mut tracker, &queues))
+        .unwrap();
+    assert_eq!(first.groups.len(), causes.len());
+    assert_eq!(first.jobs as usize, total);
+    assert_eq!(tracker.jobs_read as usize, total);
+    // Nothing changed: nothing is read.
+    rt.block_on(client.track_failures(&mut tracker, &queues))
+        .unwrap();
+    assert_eq!(tracker.jobs_read as usize, total);
+    // One cause requeued: its group goes, no job is read.
+    let sig = first
+        .groups
+        .iter()
+        .find(|g| g.signature.function == "failjobs.sync_cache")
+        .unwrap()
+        .signature
+        .id
+        .clone();
+    let done = rqctl_json(&url, &["requeue", "--all", "failed", "--signature", &sig]);
+    assert_eq!(done["reports"][0]["done"], 3);
+    let after = rt
+        .block_on(client.track_failures(&mut tracker, &queues))
+        .unwrap();
+    assert_eq!(after.groups.len(), causes.len() - 1);
+    assert_eq!(after.jobs as usize, total - 3);
+    assert_eq!(tracker.jobs_read as usize, total);
+    // They fail again: exactly those three are read, back in their group.
+    let out = Rq::V2.cli(&url, &["worker", "--burst", "emails"]);
+    assert!(out.status.success());
+    let again = rt
+        .block_on(client.track_failures(&mut tracker, &queues))
+        .unwrap();
+    assert_eq!(again.groups.len(), causes.len());
+    assert_eq!(again.jobs as usize, total);
+    assert_eq!(tracker.jobs_read as usize, total + 3);
+    let g = again.groups.iter().find(|g| g.signature.id == sig).unwrap();
+    assert_eq!(g.count, 3);
+}

@@ -3,6 +3,7 @@
 
 mod group;
 mod inflate;
+mod live;
 pub mod normalise;
 mod scan;
 pub mod signature;
@@ -11,6 +12,7 @@ pub mod traceback;
 use std::time::{Duration, SystemTime};
 
 pub use group::{FailureGroup, FailureReport, Grouper, SAMPLE_IDS, WINDOW};
+pub use live::FailureTracker;
 pub use scan::{ScanNeeds, ScanStats, ScannedJob};
 pub use signature::{Signature, Source};
 

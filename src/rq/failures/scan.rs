@@ -146,6 +146,48 @@ impl RqClient {
         Ok(stats)
     }
 
+    /// The jobs `ids` of `queue`, read and decoded (one trip of at most `ROWS_PER_TRIP`).
+    pub(crate) async fn read_jobs(
+        &mut self,
+        queue: &str,
+        ids: &[&str],
+        needs: ScanNeeds,
+    ) -> Result<Vec<ScannedJob>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(ROWS_PER_TRIP) {
+            let rows = self.failure_rows(chunk, needs).await?;
+            out.extend(
+                chunk
+                    .iter()
+                    .zip(rows)
+                    .map(|(id, row)| row.into_job(id, queue, None)),
+            );
+        }
+        Ok(out)
+    }
+
+    /// Every id of a registry with its score (ZSCAN; ids only, no job is read).
+    pub(crate) async fn registry_ids(
+        &mut self,
+        registry: crate::rq::keys::Registry,
+        queue: &str,
+    ) -> Result<Vec<(String, f64)>> {
+        let mut pager = Pager::Start;
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        while let Some(page) = self
+            .id_page(queue, JobSource::Registry(registry), &mut pager)
+            .await?
+        {
+            for (id, score) in page {
+                if seen.insert(id.clone()) {
+                    out.push((id, score.unwrap_or(0.0)));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The next page of ids, None at the end. Registries are read with ZSCAN, which
     /// returns every member present for the whole scan even while others come and go
     /// (paging by rank would skip some when earlier ones leave); it may return one twice,
