@@ -1,6 +1,7 @@
 //! The app state and its reducer: `update(msg, now)` mutates state and returns commands for
 //! the refresh task. No I/O happens here, so every transition is testable without a terminal.
 
+mod failures;
 mod mutations;
 mod navigation;
 pub mod rows;
@@ -27,9 +28,16 @@ pub enum Tab {
     Workers,
     Jobs,
     Schedules,
+    Failures,
 }
 
-pub const TABS: [Tab; 4] = [Tab::Queues, Tab::Workers, Tab::Jobs, Tab::Schedules];
+pub const TABS: [Tab; 5] = [
+    Tab::Queues,
+    Tab::Workers,
+    Tab::Jobs,
+    Tab::Schedules,
+    Tab::Failures,
+];
 
 impl Tab {
     #[must_use]
@@ -39,6 +47,7 @@ impl Tab {
             Tab::Workers => "Workers",
             Tab::Jobs => "Jobs",
             Tab::Schedules => "Schedules",
+            Tab::Failures => "Failures",
         }
     }
 
@@ -52,6 +61,7 @@ impl Tab {
             Tab::Workers => Scope::Workers,
             Tab::Jobs => Scope::Jobs,
             Tab::Schedules => Scope::Schedules,
+            Tab::Failures => Scope::Failures,
         }
     }
 }
@@ -118,6 +128,10 @@ pub struct App {
     pub sched_nav: TableNav,
     pub jobs: JobsView,
     pub schedules: Option<Schedules>,
+    pub failures: Option<crate::rq::failures::FailureReport>,
+    pub fail_nav: TableNav,
+    /// The signature opened on the Failures tab, and how far its text is scrolled.
+    pub signature_open: Option<(String, u16)>,
     pub detail: Option<DetailView>,
     pub popup: Option<Popup>,
     pub filter: String,
@@ -161,6 +175,9 @@ impl App {
                 page: None,
             },
             schedules: None,
+            failures: None,
+            fail_nav: TableNav::default(),
+            signature_open: None,
             detail: None,
             popup: None,
             filter: String::new(),
@@ -185,7 +202,10 @@ impl App {
         // same queue, worker, job or schedule, so that a key never acts on another one.
         let keep = matches!(
             msg,
-            Msg::OverviewLoaded(..) | Msg::PageLoaded(_) | Msg::SchedulesLoaded(_)
+            Msg::OverviewLoaded(..)
+                | Msg::PageLoaded(_)
+                | Msg::SchedulesLoaded(_)
+                | Msg::FailuresLoaded(_)
         )
         .then(|| self.selected_key())
         .flatten();
@@ -235,6 +255,7 @@ impl App {
                 }
             }
             Msg::SchedulesLoaded(s) => self.schedules = Some(s),
+            Msg::FailuresLoaded(r) => self.failures = Some(r),
             Msg::ActionFinished { label, result } => {
                 self.status = Some(mutations::outcome(&label, &result));
                 // The marked rows were the action's target; they must not be the next one's.
@@ -285,6 +306,7 @@ impl App {
             page: (self.tab == Tab::Jobs).then(|| self.job_query()).flatten(),
             job: self.detail.as_ref().map(|d| d.id.clone()),
             schedules: self.tab == Tab::Schedules,
+            failures: self.tab == Tab::Failures,
         }
     }
 
@@ -389,6 +411,8 @@ impl App {
             self.popup = None;
         } else if self.detail.is_some() {
             self.detail = None;
+        } else if self.tab == Tab::Failures && self.signature_open.is_some() {
+            self.signature_open = None;
         } else {
             self.filter.clear();
             self.nav_mut().marked.clear();

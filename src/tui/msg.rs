@@ -4,6 +4,7 @@ use std::time::SystemTime;
 
 use crossterm::event::KeyEvent;
 
+use crate::rq::failures::FailureReport;
 use crate::rq::mutate::{Report, WorkerCommand};
 use crate::rq::{Job, JobPage, JobQuery, Overview, Schedules};
 
@@ -39,6 +40,7 @@ pub enum Msg {
         result: Result<Box<Job>, String>,
     },
     SchedulesLoaded(Schedules),
+    FailuresLoaded(FailureReport),
     ActionFinished {
         label: String,
         result: Result<Vec<Report>, String>,
@@ -52,6 +54,8 @@ pub struct Watch {
     pub page: Option<JobQuery>,
     pub job: Option<String>,
     pub schedules: bool,
+    /// Failure signatures (the Failures tab), kept current incrementally.
+    pub failures: bool,
 }
 
 /// A change the user confirmed; the refresh task runs it through the data layer.
@@ -67,6 +71,16 @@ pub enum Mutation {
     Worker(Vec<String>, WorkerCommand),
     Suspend,
     Resume,
+    /// Every failed job of a signature, across queues (selected again when it runs).
+    Signature(SignatureAction, String),
+}
+
+/// What to do with a signature's jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureAction {
+    Requeue,
+    Delete,
+    Cancel,
 }
 
 /// Requests to the refresh task. Imperatives.

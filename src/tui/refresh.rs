@@ -11,7 +11,8 @@ use futures_util::{Stream, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
-use super::msg::{Command, ConnState, Msg, Mutation, Watch};
+use super::msg::{Command, ConnState, Msg, Mutation, SignatureAction, Watch};
+use crate::rq::failures::FailureTracker;
 use crate::rq::mutate::{Report, WorkerCommand};
 use crate::rq::watch::{Dirty, classify};
 use crate::rq::{KeyspaceEvents, Registry, RqClient};
@@ -61,6 +62,8 @@ struct State {
     next_poll: Instant,
     /// The connection state last sent to the app.
     shown: Option<ConnState>,
+    /// Failure signatures, kept current a difference at a time while the tab is shown.
+    tracker: FailureTracker,
 }
 
 impl State {
@@ -111,6 +114,7 @@ pub async fn run(
         retry_at: None,
         next_poll: Instant::now() + cfg.poll,
         shown: None,
+        tracker: FailureTracker::new(),
     };
     loop {
         let due = st.due(&cfg);
@@ -123,7 +127,8 @@ pub async fn run(
                             jobs: w.page.is_some() && w.page != st.watch.page,
                             schedules: w.schedules && !st.watch.schedules,
                             job: w.job.clone().filter(|_| w.job != st.watch.job),
-                            overview: false,
+                            // The Failures tab follows the overview's refreshes.
+                            overview: w.failures && !st.watch.failures,
                         };
                         st.watch = w;
                         st.mark(d);
@@ -157,7 +162,7 @@ pub async fn run(
                 let started = Instant::now();
                 st.last_fetch = Some(started);
                 let d = std::mem::take(&mut st.dirty);
-                match fetch(&mut client, &st.watch, &d, &msgs).await {
+                match fetch(&mut client, &st.watch, &d, &msgs, &mut st.tracker).await {
                     Ok(events_on) => {
                         st.last_cost = started.elapsed();
                         st.failures = 0;
@@ -252,6 +257,7 @@ async fn fetch(
     watch: &Watch,
     d: &Dirty,
     msgs: &mpsc::Sender<Msg>,
+    tracker: &mut FailureTracker,
 ) -> Result<Option<bool>, String> {
     let mut events_on = None;
     if d.overview {
@@ -284,6 +290,15 @@ async fn fetch(
                 result: job,
             })
             .await;
+    }
+    if watch.failures && (d.overview || d.jobs) {
+        // Only new failures are read, and only what left is dropped (see FailureTracker).
+        let queues = client.queue_names().await.map_err(|e| e.to_string())?;
+        let report = client
+            .track_failures(tracker, &queues)
+            .await
+            .map_err(|e| e.to_string())?;
+        let _ = msgs.send(Msg::FailuresLoaded(report)).await;
     }
     if watch.schedules && (d.schedules || d.overview) {
         let s = client.schedules(500).await.map_err(|e| e.to_string())?;
@@ -320,8 +335,59 @@ async fn mutate(client: &mut RqClient, m: Mutation) -> (String, Result<Vec<Repor
         ),
         Mutation::Suspend => ("suspend", client.suspend(None).await.map(|()| Vec::new())),
         Mutation::Resume => ("resume", client.resume().await.map(|_| Vec::new())),
+        Mutation::Signature(what, sig) => (
+            match what {
+                SignatureAction::Requeue => "requeue",
+                SignatureAction::Delete => "delete",
+                SignatureAction::Cancel => "cancel",
+            },
+            on_signature(client, what, sig).await,
+        ),
     };
     (label.to_string(), result.map_err(|e| e.to_string()))
+}
+
+/// Selects the failed jobs of a signature in every queue again (what was shown may be
+/// seconds old) and acts on each queue's through the atomic steps that re-check each job
+/// is still in the failed registry.
+async fn on_signature(
+    client: &mut RqClient,
+    what: SignatureAction,
+    sig: String,
+) -> crate::rq::Result<Vec<Report>> {
+    use crate::rq::select::{Field, Selector, Term, Test, TextOp, TextValue};
+    let queues = client.queue_names().await?;
+    let selector = Selector {
+        terms: vec![Term {
+            negated: false,
+            test: Test::Text {
+                field: Field::Sig,
+                op: TextOp::Eq,
+                value: TextValue::Plain(sig),
+            },
+        }],
+    };
+    let source = crate::rq::JobSource::Registry(Registry::Failed);
+    let matches = client
+        .select_jobs(source, &queues, &selector, |_| {})
+        .await?;
+    let mut reports = Vec::new();
+    for m in matches.into_iter().filter(|m| !m.ids.is_empty()) {
+        reports.push(match what {
+            SignatureAction::Requeue => {
+                client
+                    .requeue_selected(Registry::Failed, &m.queue, &m.ids, false)
+                    .await?
+            }
+            SignatureAction::Delete => {
+                client
+                    .delete_from_registry(Registry::Failed, &m.queue, &m.ids, false)
+                    .await?
+            }
+            SignatureAction::Cancel => client.cancel_jobs(&m.ids, false, false).await?,
+        });
+    }
+    Ok(reports)
 }
 
 #[cfg(test)]
@@ -343,6 +409,7 @@ mod tests {
             retry_at: None,
             next_poll: now,
             shown: None,
+            tracker: FailureTracker::new(),
         }
     }
 

@@ -2,6 +2,9 @@
 //! parameter so that snapshots are deterministic.
 
 mod detail;
+mod failures;
+#[cfg(test)]
+mod failures_tests;
 mod jobs;
 mod popup;
 mod queues;
@@ -98,6 +101,7 @@ fn draw(frame: &mut Frame, app: &mut App, theme: &Theme, now: SystemTime) {
             Tab::Workers => workers::render(frame, body, app, theme, now),
             Tab::Jobs => jobs::render(frame, body, app, theme, now),
             Tab::Schedules => schedules::render(frame, body, app, theme, now),
+            Tab::Failures => failures::render(frame, body, app, theme, now),
         }
     }
     render_status(frame, status, app, theme);

@@ -21,6 +21,7 @@ pub fn sort_names(tab: Tab) -> &'static [&'static str] {
         Tab::Workers => &["name", "state", "failed", "heartbeat"],
         Tab::Jobs => &["oldest first", "newest first"],
         Tab::Schedules => &["next run", "queue", "source"],
+        Tab::Failures => &["count", "last failure", "signature"],
     }
 }
 
@@ -37,12 +38,12 @@ pub fn window(selected: usize, len: usize, height: usize) -> Range<usize> {
 
 /// A lowercased filter, matched without allocating per row (ASCII, the usual case) or
 /// through `to_lowercase` otherwise.
-struct Needle {
+pub(super) struct Needle {
     lower: String,
 }
 
 impl Needle {
-    fn new(filter: &str) -> Self {
+    pub(super) fn new(filter: &str) -> Self {
         Self {
             lower: filter.to_lowercase(),
         }
@@ -64,7 +65,7 @@ impl Needle {
         hay.to_lowercase().contains(&self.lower)
     }
 
-    fn any(&self, fields: &[Option<&str>]) -> bool {
+    pub(super) fn any(&self, fields: &[Option<&str>]) -> bool {
         self.is_empty() || fields.iter().flatten().any(|f| self.found_in(f))
     }
 }
@@ -205,7 +206,7 @@ impl App {
                     });
                 }
             }
-            Tab::Jobs | Tab::Schedules => {}
+            Tab::Jobs | Tab::Schedules | Tab::Failures => {}
         }
     }
 
@@ -369,6 +370,10 @@ impl App {
             Tab::Workers => self.visible_worker(i).map(|w| w.name.clone()),
             Tab::Jobs => self.visible_jobs().get(i).map(|j| j.id.clone()),
             Tab::Schedules => self.visible_schedules().get(i).map(|s| schedule_key(s)),
+            Tab::Failures => self
+                .visible_failures()
+                .get(i)
+                .map(|g| g.signature.id.clone()),
         }
     }
 
@@ -390,6 +395,10 @@ impl App {
                 .visible_schedules()
                 .iter()
                 .position(|s| schedule_key(s) == key),
+            Tab::Failures => self
+                .visible_failures()
+                .iter()
+                .position(|g| g.signature.id == key),
         };
         if let Some(i) = found {
             self.nav_mut().selected = i;
