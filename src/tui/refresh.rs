@@ -165,6 +165,10 @@ pub async fn run(
                 match fetch(&mut client, &st.watch, &d, &msgs, &mut st.tracker).await {
                     Ok(events_on) => {
                         st.last_cost = started.elapsed();
+                        if st.watch.failures && st.tracker.unread() > 0 {
+                            // Failed jobs still to read: the next refresh goes on with them.
+                            st.mark(Dirty { jobs: true, ..Dirty::default() });
+                        }
                         st.failures = 0;
                         st.retry_at = None;
                         if let Some(on) = events_on {

@@ -63,6 +63,8 @@ pub struct FailureReport {
     pub missing: u64,
     /// Queues scanned.
     pub queues: Vec<String>,
+    /// Failed jobs not read yet (a live view catching up); 0 for a whole scan.
+    pub unread: u64,
 }
 
 /// Folds scanned jobs into groups.
@@ -139,6 +141,7 @@ impl Grouper {
             jobs: self.jobs,
             missing: self.missing,
             queues,
+            unread: 0,
         }
     }
 }

@@ -19,9 +19,10 @@ use crate::rq::keys::{self, Registry};
 use crate::rq::model::Timestamp;
 use crate::rq::reply;
 
-/// New ids read per refresh and registry at most: a burst of failures is caught up over a
-/// few refreshes rather than in one long read.
-const NEW_PER_REFRESH: usize = 20_000;
+/// Jobs read per refresh at most, over all registries: the first results show within a
+/// fraction of a second however many jobs failed, and a backlog (the first look at 100,000
+/// failed jobs, a burst) is caught up over the next refreshes.
+const READ_PER_REFRESH: usize = 20_000;
 
 /// What the tracker holds of one failed job.
 #[derive(Debug, Clone)]
@@ -53,12 +54,22 @@ pub struct FailureTracker {
     groups: HashMap<String, Group>,
     /// Jobs read in all (for tests and the status line: a refresh reads only new ones).
     pub jobs_read: u64,
+    /// What this refresh may still read.
+    budget: usize,
+    /// Ids listed but not read yet (the budget ran out): more refreshes are needed.
+    unread: u64,
 }
 
 impl FailureTracker {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Failed jobs listed but not read yet: the caller should refresh again soon.
+    #[must_use]
+    pub fn unread(&self) -> u64 {
+        self.unread
     }
 
     fn add(&mut self, queue: &str, job: ScannedJob, score: f64) {
@@ -144,6 +155,7 @@ impl FailureTracker {
                 .values()
                 .map(|r| r.dangling.len() as u64)
                 .sum(),
+            unread: self.unread,
             queues: self.registries.keys().cloned().collect(),
         }
     }
@@ -159,6 +171,8 @@ impl RqClient {
     ) -> Result<FailureReport> {
         let wanted: HashSet<&String> = queues.iter().collect();
         tracker.registries.retain(|q, _| wanted.contains(q));
+        tracker.budget = READ_PER_REFRESH;
+        tracker.unread = 0;
         for q in queues {
             self.track_queue(tracker, q).await?;
         }
@@ -198,7 +212,7 @@ impl RqClient {
             .arg("BYSCORE")
             .arg("LIMIT")
             .arg(0)
-            .arg(NEW_PER_REFRESH)
+            .arg(tracker.budget.max(1))
             .arg("WITHSCORES")
             .clone();
         let listed = reply::scored(&self.cmd("read failed ids", cmd).await?);
@@ -223,6 +237,10 @@ impl RqClient {
         if card == held {
             return Ok(());
         }
+        if tracker.budget == 0 {
+            tracker.unread += card.saturating_sub(held) as u64;
+            return Ok(());
+        }
         // Out of step: list the ids (no job is read for that) and take the difference.
         let ids = self.registry_ids(Registry::Failed, queue).await?;
         let reg = tracker.registries.entry(queue.to_string()).or_default();
@@ -232,9 +250,11 @@ impl RqClient {
         let fresh: Vec<(String, f64)> = ids
             .into_iter()
             .filter(|(id, _)| !reg.jobs.contains_key(id) && !reg.dangling.contains(id))
-            .take(NEW_PER_REFRESH)
             .collect();
-        self.read_into(tracker, queue, fresh).await
+        let take = fresh.len().min(tracker.budget);
+        tracker.unread += (fresh.len() - take) as u64;
+        self.read_into(tracker, queue, fresh.into_iter().take(take).collect())
+            .await
     }
 
     async fn read_into(
@@ -248,6 +268,7 @@ impl RqClient {
             let ids: Vec<&str> = chunk.iter().map(|(id, _)| id.as_str()).collect();
             let jobs = self.read_jobs(queue, &ids, needs).await?;
             tracker.jobs_read += jobs.len() as u64;
+            tracker.budget = tracker.budget.saturating_sub(jobs.len());
             for ((_, score), job) in chunk.iter().zip(jobs) {
                 tracker.add(queue, job, *score);
             }

@@ -37,6 +37,9 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             if r.groups.len() == 1 { "" } else { "s" }
         ));
     }
+    if let Some(r) = app.failures.as_ref().filter(|r| r.unread > 0) {
+        title.push_str(&format!("· reading {} more… ", thousands(r.unread)));
+    }
     title.push_str(&super::widgets::filter_note(&app.filter));
     let b = block(title, theme);
     if rows.is_empty() {

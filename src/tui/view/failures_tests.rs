@@ -70,6 +70,7 @@ fn report() -> FailureReport {
         jobs: 1521,
         missing: 0,
         queues: vec!["billing".into(), "emails".into(), "reports".into()],
+        unread: 0,
     }
 }
 
