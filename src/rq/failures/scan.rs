@@ -524,7 +524,8 @@ impl RawFailure {
                 .ok()?;
             Timestamp::from_unix(ms / 1000.0)
         });
-        let exists = self.kind != 0;
+        // A key of another type is not an RQ job: counted apart, as a gone one is.
+        let exists = self.kind == 1;
         let parsed = traceback.as_deref().map(traceback::parse);
         let signature = if exists {
             signature::of_parsed(function.as_deref(), parsed.as_ref())
