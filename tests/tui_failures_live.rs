@@ -149,3 +149,71 @@ async fn the_failures_tab_groups_real_failures_and_requeues_one_cause() {
     );
     assert_eq!(live.app.failures.as_ref().unwrap().jobs, 22);
 }
+
+/// `/` on the Jobs tab scans the whole failed registry for a selector with a real refresh
+/// task: the matches are exactly the jobs of that cause, across the registry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slash_searches_the_whole_registry_with_a_selector() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let out = Process::new(Rq::V2.python())
+        .arg(interop_dir().join("make_failures.py"))
+        .arg(&url)
+        .env("PYTHONPATH", interop_dir())
+        .current_dir(interop_dir())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let causes: std::collections::BTreeMap<String, Vec<String>> =
+        serde_json::from_slice(&out.stdout).unwrap();
+    let client = RqClient::connect(&ConnectOptions::new(&url)).await.unwrap();
+    let (cmds, cmd_rx) = mpsc::channel(16);
+    let (msg_tx, msgs) = mpsc::channel(16);
+    tokio::spawn(refresh::run(
+        client,
+        cmd_rx,
+        msg_tx,
+        RefreshConfig::default(),
+    ));
+    let mut live = Live {
+        app: App::new(&url, false),
+        cmds,
+        msgs,
+    };
+    assert!(
+        live.until(Duration::from_secs(10), |a| a.overview.is_some())
+            .await
+    );
+    live.app.jobs.queue = Some("emails".into());
+    live.app.jobs.source = rqtop::rq::JobSource::Registry(rqtop::rq::Registry::Failed);
+    live.key('3').await;
+    live.key('/').await;
+    for c in "exc~ConnectionError ended<1h".chars() {
+        live.key(c).await;
+    }
+    let ev = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+    for cmd in live.app.update(Msg::KeyPressed(ev), SystemTime::now()) {
+        live.cmds.send(cmd).await.unwrap();
+    }
+    assert!(
+        live.until(Duration::from_secs(10), |a| a
+            .search
+            .as_ref()
+            .is_some_and(|s| s.done))
+            .await,
+        "the search ends"
+    );
+    let s = live.app.search.clone().unwrap();
+    let mut got: Vec<String> = s.rows.iter().map(|j| j.id.clone()).collect();
+    got.sort();
+    let mut want = causes["connection"].clone();
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(s.scanned, 8, "every failed job of emails was looked at");
+    let screen = live.screen();
+    assert!(screen.contains("3 of 8 match"), "{screen}");
+}

@@ -5,6 +5,9 @@ mod failures;
 mod mutations;
 mod navigation;
 pub mod rows;
+pub mod search;
+#[cfg(test)]
+mod search_tests;
 #[cfg(test)]
 mod tests;
 
@@ -132,6 +135,8 @@ pub struct App {
     pub fail_nav: TableNav,
     /// The signature opened on the Failures tab, and how far its text is scrolled.
     pub signature_open: Option<(String, u16)>,
+    /// A `/` selector scan of the Jobs tab's queue or registry.
+    pub search: Option<search::Search>,
     pub detail: Option<DetailView>,
     pub popup: Option<Popup>,
     pub filter: String,
@@ -178,6 +183,7 @@ impl App {
             failures: None,
             fail_nav: TableNav::default(),
             signature_open: None,
+            search: None,
             detail: None,
             popup: None,
             filter: String::new(),
@@ -256,6 +262,13 @@ impl App {
             }
             Msg::SchedulesLoaded(s) => self.schedules = Some(s),
             Msg::FailuresLoaded(r) => self.failures = Some(r),
+            Msg::SearchProgress {
+                generation,
+                scanned,
+                matches,
+                done,
+                error,
+            } => self.on_search_progress(generation, scanned, matches, done, error),
             Msg::ActionFinished { label, result } => {
                 self.status = Some(mutations::outcome(&label, &result));
                 // The marked rows were the action's target; they must not be the next one's.
@@ -323,7 +336,7 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent, out: &mut Vec<Command>) {
         if self.filtering {
-            self.on_filter_key(key);
+            self.on_filter_key(key, out);
             return;
         }
         if let Some(action) = keymap::lookup(&self.scopes(), &key) {
@@ -331,12 +344,17 @@ impl App {
         }
     }
 
-    fn on_filter_key(&mut self, key: KeyEvent) {
+    fn on_filter_key(&mut self, key: KeyEvent, out: &mut Vec<Command>) {
         match key.code {
-            KeyCode::Enter => self.filtering = false,
+            KeyCode::Enter => {
+                self.filtering = false;
+                // On the Jobs tab the filter is a selector over the whole queue/registry.
+                self.start_search(out);
+            }
             KeyCode::Esc => {
                 self.filtering = false;
                 self.filter.clear();
+                self.end_search(out);
             }
             KeyCode::Backspace => {
                 self.filter.pop();
@@ -370,10 +388,25 @@ impl App {
                     tone: Tone::Info,
                 });
             }
-            Action::Back => self.back(),
-            Action::NextTab => self.go_tab((self.tab.index() + 1) % TABS.len()),
-            Action::PrevTab => self.go_tab((self.tab.index() + TABS.len() - 1) % TABS.len()),
-            Action::GoTab(i) => self.go_tab(i),
+            Action::Back => {
+                if self.detail.is_none() && self.popup.is_none() {
+                    self.end_search(out);
+                }
+                self.back();
+            }
+            Action::MarkAll => self.mark_all(),
+            Action::NextTab => {
+                self.end_search(out);
+                self.go_tab((self.tab.index() + 1) % TABS.len());
+            }
+            Action::PrevTab => {
+                self.end_search(out);
+                self.go_tab((self.tab.index() + TABS.len() - 1) % TABS.len());
+            }
+            Action::GoTab(i) => {
+                self.end_search(out);
+                self.go_tab(i);
+            }
             Action::Refresh => {
                 // Visible feedback: the key did something, and the next data says when.
                 self.status = Some(Status {
@@ -395,9 +428,15 @@ impl App {
             Action::Open => self.open(),
             Action::Mark => self.toggle_mark(),
             Action::NextRegistry | Action::PrevRegistry => {
+                self.end_search(out);
+                self.filter.clear();
                 self.cycle_registry(action == Action::NextRegistry)
             }
-            Action::NextQueue | Action::PrevQueue => self.cycle_queue(action == Action::NextQueue),
+            Action::NextQueue | Action::PrevQueue => {
+                self.end_search(out);
+                self.filter.clear();
+                self.cycle_queue(action == Action::NextQueue)
+            }
             Action::ToggleOrder => {
                 self.jobs.newest_first = !self.jobs.newest_first;
                 self.reset_page();

@@ -6,7 +6,7 @@ use crossterm::event::KeyEvent;
 
 use crate::rq::failures::FailureReport;
 use crate::rq::mutate::{Report, WorkerCommand};
-use crate::rq::{Job, JobPage, JobQuery, Overview, Schedules};
+use crate::rq::{Job, JobPage, JobQuery, JobSource, JobSummary, Overview, Schedules};
 
 /// The state of the connection, as the header shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +41,14 @@ pub enum Msg {
     },
     SchedulesLoaded(Schedules),
     FailuresLoaded(FailureReport),
+    /// A search's matches so far (only the new ones) and how many jobs it has looked at.
+    SearchProgress {
+        generation: u64,
+        scanned: u64,
+        matches: Vec<JobSummary>,
+        done: bool,
+        error: Option<String>,
+    },
     ActionFinished {
         label: String,
         result: Result<Vec<Report>, String>,
@@ -89,4 +97,16 @@ pub enum Command {
     SetWatch(Watch),
     RefreshNow,
     Run(Mutation),
+    /// Start a search (any running one stops), or stop it (None).
+    Search(Option<SearchRequest>),
+}
+
+/// A selector scan of a whole queue or registry (`/` on the Jobs tab).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchRequest {
+    pub generation: u64,
+    pub queue: String,
+    pub source: JobSource,
+    /// The selector, as text (it parsed in the app).
+    pub selector: String,
 }

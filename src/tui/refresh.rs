@@ -11,7 +11,7 @@ use futures_util::{Stream, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
-use super::msg::{Command, ConnState, Msg, Mutation, SignatureAction, Watch};
+use super::msg::{Command, ConnState, Msg, Mutation, SearchRequest, SignatureAction, Watch};
 use crate::rq::failures::FailureTracker;
 use crate::rq::mutate::{Report, WorkerCommand};
 use crate::rq::watch::{Dirty, classify};
@@ -64,6 +64,8 @@ struct State {
     shown: Option<ConnState>,
     /// Failure signatures, kept current a difference at a time while the tab is shown.
     tracker: FailureTracker,
+    /// The `/` search scanning now, if any.
+    search: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl State {
@@ -115,6 +117,7 @@ pub async fn run(
         next_poll: Instant::now() + cfg.poll,
         shown: None,
         tracker: FailureTracker::new(),
+        search: None,
     };
     loop {
         let due = st.due(&cfg);
@@ -134,6 +137,15 @@ pub async fn run(
                         st.mark(d);
                     }
                     Command::RefreshNow => st.mark(Dirty::all()),
+                    Command::Search(req) => {
+                        if let Some(old) = st.search.take() {
+                            old.abort();
+                        }
+                        if let Some(req) = req {
+                            let c = client.clone();
+                            st.search = Some(tokio::spawn(search(c, req, msgs.clone())));
+                        }
+                    }
                     Command::Run(m) => {
                         // In its own task on a clone of the client (same connection): a
                         // bulk action of seconds must not stop the screen from refreshing.
@@ -351,6 +363,68 @@ async fn mutate(client: &mut RqClient, m: Mutation) -> (String, Result<Vec<Repor
     (label.to_string(), result.map_err(|e| e.to_string()))
 }
 
+/// Scans a queue or registry for a selector, sending matches as they are found (a batch
+/// at a time; one the channel has no room for waits for the next) and the end.
+async fn search(mut client: RqClient, req: SearchRequest, tx: mpsc::Sender<Msg>) {
+    use tokio::sync::mpsc::error::TrySendError;
+    let generation = req.generation;
+    let selector = match crate::rq::select::parse(&req.selector) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = tx
+                .send(Msg::SearchProgress {
+                    generation,
+                    scanned: 0,
+                    matches: Vec::new(),
+                    done: true,
+                    error: Some(e.to_string()),
+                })
+                .await;
+            return;
+        }
+    };
+    let now = SystemTime::now();
+    // The rows show each match's error: tracebacks are read.
+    let needs = crate::rq::failures::ScanNeeds {
+        skip_tracebacks: false,
+        ..selector.needs()
+    };
+    let mut scanned = 0_u64;
+    let mut batch = Vec::new();
+    let result = client
+        .scan_jobs(&req.queue, req.source, needs, |job| {
+            scanned += 1;
+            if job.exists && selector.matches(&job, now) {
+                batch.push(job.into_summary());
+            }
+            if batch.len() >= 200 || scanned.is_multiple_of(1000) {
+                let msg = Msg::SearchProgress {
+                    generation,
+                    scanned,
+                    matches: std::mem::take(&mut batch),
+                    done: false,
+                    error: None,
+                };
+                if let Err(TrySendError::Full(Msg::SearchProgress { matches, .. })) =
+                    tx.try_send(msg)
+                {
+                    batch = matches;
+                }
+            }
+            true
+        })
+        .await;
+    let _ = tx
+        .send(Msg::SearchProgress {
+            generation,
+            scanned,
+            matches: batch,
+            done: true,
+            error: result.err().map(|e| e.to_string()),
+        })
+        .await;
+}
+
 /// Selects the failed jobs of a signature in every queue again (what was shown may be
 /// seconds old) and acts on each queue's through the atomic steps that re-check each job
 /// is still in the failed registry.
@@ -414,6 +488,7 @@ mod tests {
             next_poll: now,
             shown: None,
             tracker: FailureTracker::new(),
+            search: None,
         }
     }
 

@@ -69,6 +69,39 @@ pub struct ScannedJob {
     pub meta: Option<serde_json::Value>,
 }
 
+impl ScannedJob {
+    /// As a row of a job table (what rqtop's Jobs tab shows of a search's matches).
+    #[must_use]
+    pub fn into_summary(self) -> crate::rq::model::JobSummary {
+        // As a table shows it: the error of failed (or stopped) jobs only.
+        let failed = matches!(
+            self.status,
+            Some(JobStatus::Failed | JobStatus::Stopped) | None
+        );
+        crate::rq::model::JobSummary {
+            id: self.id,
+            status: self.status,
+            missing: !self.exists,
+            func_name: self.function,
+            description: None,
+            description_truncated: false,
+            origin: self.origin,
+            created_at: self.created_at,
+            enqueued_at: None,
+            started_at: None,
+            ended_at: self.ended_at,
+            worker_name: self.worker_name,
+            error: self.error.filter(|_| failed),
+            score: self.score,
+            score_at: self
+                .score
+                .filter(|s| s.is_finite() && *s > 0.0)
+                .and_then(Timestamp::from_unix),
+            execution_id: None,
+        }
+    }
+}
+
 /// Totals of one scan.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScanStats {

@@ -301,6 +301,9 @@ impl App {
 
     #[must_use]
     pub fn visible_jobs(&self) -> Vec<&JobSummary> {
+        if let Some(s) = &self.search {
+            return s.rows.iter().collect(); // the selector chose them
+        }
         let Some(page) = &self.jobs.page else {
             return Vec::new();
         };

@@ -183,3 +183,39 @@ fn the_failures_tab_asks_the_refresh_task_for_signatures() {
         "{out:?}"
     );
 }
+
+#[test]
+fn jobs_tab_while_a_selector_search_runs() {
+    let mut app = App::new("redis://:***@127.0.0.1:6379/0", false);
+    app.update(Msg::ConnectionChanged(ConnState::Live), fixtures::now());
+    app.update(
+        Msg::OverviewLoaded(Box::new(fixtures::overview()), fixtures::now()),
+        fixtures::now(),
+    );
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Char('/'));
+    for c in "exc~timeout age>1h".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    let out = key(&mut app, KeyCode::Enter);
+    let generation = out
+        .iter()
+        .find_map(|c| match c {
+            Command::Search(Some(r)) => Some(r.generation),
+            _ => None,
+        })
+        .unwrap();
+    app.update(
+        Msg::SearchProgress {
+            generation,
+            scanned: 40_000,
+            matches: (0..3)
+                .map(|i| fixtures::job_row(&format!("match-{i}")))
+                .collect(),
+            done: false,
+            error: None,
+        },
+        fixtures::now(),
+    );
+    insta::assert_snapshot!(draw(&mut app, 80, 24).backend());
+}
