@@ -425,6 +425,9 @@ impl App {
             | Action::PageDown => {
                 self.move_cursor(action);
             }
+            Action::Open if self.tab == Tab::Failures && self.signature_open.is_some() => {
+                self.signature_jobs(out);
+            }
             Action::Open => self.open(),
             Action::Mark => self.toggle_mark(),
             Action::NextRegistry | Action::PrevRegistry => {

@@ -135,7 +135,7 @@ pub static BINDINGS: &[Binding] = &[
     b(Jobs, &[Char('T')], "T", Action::StopJob, "", "Stop the running job"),
     b(Schedules, &[Code(KeyCode::Enter)], "Enter", Action::Open, "open", "Open the scheduled job"),
     b(Schedules, &[Char('N')], "N", Action::EnqueueNow, "run now", "Enqueue the scheduled job now"),
-    b(Failures, &[Code(KeyCode::Enter), Char('l')], "Enter", Action::Open, "open", "Open the signature: a sample traceback and its jobs"),
+    b(Failures, &[Code(KeyCode::Enter), Char('l')], "Enter", Action::Open, "open", "Open the signature (a sample traceback and jobs); Enter again lists its jobs on the Jobs tab"),
     b(Failures, &[Char('R')], "R", Action::Requeue, "requeue all", "Requeue every job of the signature"),
     b(Failures, &[Char('D')], "D", Action::Delete, "delete all", "Delete every job of the signature"),
     b(Failures, &[Char('C')], "C", Action::Cancel, "", "Cancel every job of the signature"),

@@ -47,6 +47,30 @@ impl App {
             .find(|g| &g.signature.id == id)
     }
 
+    /// Enter on an opened signature: the Jobs tab on the failed registry of its busiest
+    /// queue, searched for `sig=ID` (the whole registry, not a page).
+    pub(super) fn signature_jobs(&mut self, out: &mut Vec<crate::tui::msg::Command>) {
+        let Some(g) = self.open_group() else {
+            return;
+        };
+        let id = g.signature.id.clone();
+        let Some(queue) = g
+            .queues
+            .iter()
+            .max_by_key(|(_, n)| **n)
+            .map(|(q, _)| q.clone())
+        else {
+            return;
+        };
+        self.signature_open = None;
+        self.tab = Tab::Jobs;
+        self.jobs.queue = Some(queue);
+        self.jobs.source = crate::rq::JobSource::Registry(crate::rq::Registry::Failed);
+        self.reset_page();
+        self.filter = format!("sig={id}");
+        self.start_search(out);
+    }
+
     pub(super) fn open_signature(&mut self) {
         let id = self
             .visible_failures()

@@ -130,6 +130,28 @@ fn an_open_signature_shows_a_sample_traceback_and_its_jobs() {
 }
 
 #[test]
+fn enter_on_an_open_signature_lists_its_jobs_on_the_jobs_tab() {
+    let mut app = app();
+    let sig = report().groups[0].signature.id.clone();
+    key(&mut app, KeyCode::Enter);
+    let out = key(&mut app, KeyCode::Enter);
+    assert_eq!(app.tab, crate::tui::app::Tab::Jobs);
+    assert_eq!(app.jobs.queue.as_deref(), Some("emails"));
+    let req = out
+        .iter()
+        .find_map(|c| match c {
+            Command::Search(Some(r)) => Some(r.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(req.selector, format!("sig={sig}"));
+    assert_eq!(
+        req.source,
+        crate::rq::JobSource::Registry(crate::rq::Registry::Failed)
+    );
+}
+
+#[test]
 fn r_d_c_act_on_every_job_of_the_signature_after_asking() {
     let mut app = app();
     let sig = report().groups[0].signature.id.clone();
