@@ -4,6 +4,7 @@ pub mod cmd;
 mod connect_args;
 pub mod output;
 pub mod report;
+pub mod select_args;
 pub mod top_args;
 
 use std::process::ExitCode;
@@ -46,6 +47,9 @@ pub enum Command {
     Workers,
     /// One page of a queue or one of its registries.
     Jobs(cmd::jobs::JobsArgs),
+    /// Failed jobs grouped by cause (signature): count, queues, function, error, first and
+    /// last failure, still happening or not.
+    Failures(cmd::failures::FailuresArgs),
     /// One job, whole: arguments, result, traceback, dependencies, every field.
     Job(cmd::job::JobArgs),
     /// RQ 3.0 rate limits (slots, running, waiting), or the jobs waiting for one.
@@ -89,6 +93,7 @@ impl Command {
             | Self::Queues(_)
             | Self::Workers
             | Self::Jobs(_)
+            | Self::Failures(_)
             | Self::Job(_)
             | Self::Schedules(_)
             | Self::Ratelimits(_)
@@ -173,6 +178,7 @@ async fn run(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
         Command::Queues(args) => return cmd::info::queues(args, c, out).await,
         Command::Workers => return cmd::workers::run(c, out).await,
         Command::Jobs(args) => cmd::jobs::run(args, c, out).await?,
+        Command::Failures(args) => return cmd::failures::run(args, c, out).await,
         Command::Job(args) => cmd::job::run(args, c, out).await?,
         Command::Schedules(args) => cmd::schedules::run(args, c, out).await?,
         Command::Ratelimits(args) => cmd::ratelimits::run(args, c, out).await?,

@@ -4,6 +4,7 @@
 mod client;
 pub mod decode;
 mod error;
+pub mod failures;
 mod job_detail;
 mod jobs;
 pub mod keys;
@@ -15,6 +16,7 @@ mod rate_limits;
 mod reply;
 mod results;
 mod schedules;
+pub mod select;
 pub mod watch;
 
 pub use client::{ConnectOptions, RqClient, redact_url};

@@ -2,13 +2,16 @@
 
 pub mod completions;
 pub mod empty;
+pub mod failures;
 pub mod info;
 pub mod job;
 pub mod jobs;
 pub mod jobs_ops;
+pub mod jobs_where;
 pub mod ratelimits;
 pub mod requeue;
 pub mod schedules;
+pub mod selected;
 pub mod worker;
 pub mod workers;
 

@@ -14,7 +14,7 @@ const MAX_INFLATED_BYTES: u64 = 64 * 1024 * 1024;
 /// How much of a line a streamed traceback keeps (a summary shows 200 characters of it).
 const LINE_KEEP: usize = 1024;
 /// How much of `data` is decompressed to find the function name at its start.
-const DATA_HEAD_INFLATED: u64 = 4096;
+pub(crate) const DATA_HEAD_INFLATED: u64 = 4096;
 
 /// RQ's `…%fZ` timestamps (also the old form without fraction); empty means unset.
 #[must_use]
@@ -388,10 +388,14 @@ impl LastLine {
 /// starts with the name, so a few KB decompressed are enough whatever the arguments.
 #[must_use]
 pub fn func_from_data_head(head: &[u8]) -> Option<String> {
-    let payload = inflate_head(head, DATA_HEAD_INFLATED);
+    func_from_payload_head(&inflate_head(head, DATA_HEAD_INFLATED))
+}
+
+/// As `func_from_data_head`, from the head already decompressed.
+pub(crate) fn func_from_payload_head(payload: &[u8]) -> Option<String> {
     match payload.iter().copied().find(|b| !b.is_ascii_whitespace())? {
-        b'[' => json_first_string(&payload),
-        _ => pickle_first_string(&payload),
+        b'[' => json_first_string(payload),
+        _ => pickle_first_string(payload),
     }
 }
 

@@ -39,6 +39,7 @@ pub enum Action {
     Filter,
     Sort,
     Mark,
+    MarkAll,
     NextRegistry,
     PrevRegistry,
     NextQueue,

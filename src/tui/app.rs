@@ -1,10 +1,14 @@
 //! The app state and its reducer: `update(msg, now)` mutates state and returns commands for
 //! the refresh task. No I/O happens here, so every transition is testable without a terminal.
 
+mod failures;
 mod job_actions;
 mod mutations;
 mod navigation;
 pub mod rows;
+pub mod search;
+#[cfg(test)]
+mod search_tests;
 #[cfg(test)]
 mod tests;
 
@@ -28,9 +32,16 @@ pub enum Tab {
     Workers,
     Jobs,
     Schedules,
+    Failures,
 }
 
-pub const TABS: [Tab; 4] = [Tab::Queues, Tab::Workers, Tab::Jobs, Tab::Schedules];
+pub const TABS: [Tab; 5] = [
+    Tab::Queues,
+    Tab::Workers,
+    Tab::Jobs,
+    Tab::Schedules,
+    Tab::Failures,
+];
 
 impl Tab {
     #[must_use]
@@ -40,6 +51,7 @@ impl Tab {
             Tab::Workers => "Workers",
             Tab::Jobs => "Jobs",
             Tab::Schedules => "Schedules",
+            Tab::Failures => "Failures",
         }
     }
 
@@ -53,6 +65,7 @@ impl Tab {
             Tab::Workers => Scope::Workers,
             Tab::Jobs => Scope::Jobs,
             Tab::Schedules => Scope::Schedules,
+            Tab::Failures => Scope::Failures,
         }
     }
 }
@@ -123,6 +136,12 @@ pub struct App {
     pub sched_nav: TableNav,
     pub jobs: JobsView,
     pub schedules: Option<Schedules>,
+    pub failures: Option<crate::rq::failures::FailureReport>,
+    pub fail_nav: TableNav,
+    /// The signature opened on the Failures tab, and how far its text is scrolled.
+    pub signature_open: Option<(String, u16)>,
+    /// A `/` selector scan of the Jobs tab's queue or registry.
+    pub search: Option<search::Search>,
     pub detail: Option<DetailView>,
     pub popup: Option<Popup>,
     pub filter: String,
@@ -166,6 +185,10 @@ impl App {
                 page: None,
             },
             schedules: None,
+            failures: None,
+            fail_nav: TableNav::default(),
+            signature_open: None,
+            search: None,
             detail: None,
             popup: None,
             filter: String::new(),
@@ -190,7 +213,10 @@ impl App {
         // same queue, worker, job or schedule, so that a key never acts on another one.
         let keep = matches!(
             msg,
-            Msg::OverviewLoaded(..) | Msg::PageLoaded(_) | Msg::SchedulesLoaded(_)
+            Msg::OverviewLoaded(..)
+                | Msg::PageLoaded(_)
+                | Msg::SchedulesLoaded(_)
+                | Msg::FailuresLoaded(_)
         )
         .then(|| self.selected_key())
         .flatten();
@@ -240,6 +266,14 @@ impl App {
                 }
             }
             Msg::SchedulesLoaded(s) => self.schedules = Some(s),
+            Msg::FailuresLoaded(r) => self.failures = Some(r),
+            Msg::SearchProgress {
+                generation,
+                scanned,
+                matches,
+                done,
+                error,
+            } => self.on_search_progress(generation, scanned, matches, done, error),
             Msg::ActionFinished { label, result } => {
                 self.status = Some(mutations::outcome(&label, &result));
                 // The marked rows were the action's target; they must not be the next one's.
@@ -290,6 +324,7 @@ impl App {
             page: (self.tab == Tab::Jobs).then(|| self.job_query()).flatten(),
             job: self.detail.as_ref().map(|d| d.id.clone()),
             schedules: self.tab == Tab::Schedules,
+            failures: self.tab == Tab::Failures,
         }
     }
 
@@ -306,7 +341,7 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent, out: &mut Vec<Command>) {
         if self.filtering {
-            self.on_filter_key(key);
+            self.on_filter_key(key, out);
             return;
         }
         if let Some(action) = keymap::lookup(&self.scopes(), &key) {
@@ -314,12 +349,17 @@ impl App {
         }
     }
 
-    fn on_filter_key(&mut self, key: KeyEvent) {
+    fn on_filter_key(&mut self, key: KeyEvent, out: &mut Vec<Command>) {
         match key.code {
-            KeyCode::Enter => self.filtering = false,
+            KeyCode::Enter => {
+                self.filtering = false;
+                // On the Jobs tab the filter is a selector over the whole queue/registry.
+                self.start_search(out);
+            }
             KeyCode::Esc => {
                 self.filtering = false;
                 self.filter.clear();
+                self.end_search(out);
             }
             KeyCode::Backspace => {
                 self.filter.pop();
@@ -353,10 +393,25 @@ impl App {
                     tone: Tone::Info,
                 });
             }
-            Action::Back => self.back(),
-            Action::NextTab => self.go_tab((self.tab.index() + 1) % TABS.len()),
-            Action::PrevTab => self.go_tab((self.tab.index() + TABS.len() - 1) % TABS.len()),
-            Action::GoTab(i) => self.go_tab(i),
+            Action::Back => {
+                if self.detail.is_none() && self.popup.is_none() {
+                    self.end_search(out);
+                }
+                self.back();
+            }
+            Action::MarkAll => self.mark_all(),
+            Action::NextTab => {
+                self.end_search(out);
+                self.go_tab((self.tab.index() + 1) % TABS.len());
+            }
+            Action::PrevTab => {
+                self.end_search(out);
+                self.go_tab((self.tab.index() + TABS.len() - 1) % TABS.len());
+            }
+            Action::GoTab(i) => {
+                self.end_search(out);
+                self.go_tab(i);
+            }
             Action::Refresh => {
                 // Visible feedback: the key did something, and the next data says when.
                 self.status = Some(Status {
@@ -375,12 +430,21 @@ impl App {
             | Action::PageDown => {
                 self.move_cursor(action);
             }
+            Action::Open if self.tab == Tab::Failures && self.signature_open.is_some() => {
+                self.signature_jobs(out);
+            }
             Action::Open => self.open(),
             Action::Mark => self.toggle_mark(),
             Action::NextRegistry | Action::PrevRegistry => {
+                self.end_search(out);
+                self.filter.clear();
                 self.cycle_registry(action == Action::NextRegistry)
             }
-            Action::NextQueue | Action::PrevQueue => self.cycle_queue(action == Action::NextQueue),
+            Action::NextQueue | Action::PrevQueue => {
+                self.end_search(out);
+                self.filter.clear();
+                self.cycle_queue(action == Action::NextQueue)
+            }
             Action::ToggleOrder => {
                 self.jobs.newest_first = !self.jobs.newest_first;
                 self.reset_page();
@@ -394,6 +458,8 @@ impl App {
             self.popup = None;
         } else if self.detail.is_some() {
             self.detail = None;
+        } else if self.tab == Tab::Failures && self.signature_open.is_some() {
+            self.signature_open = None;
         } else {
             self.filter.clear();
             self.nav_mut().marked.clear();

@@ -13,6 +13,7 @@ pub enum Scope {
     Workers,
     Jobs,
     Schedules,
+    Failures,
     Detail,
     Confirm,
     Help,
@@ -27,6 +28,7 @@ impl Scope {
             Scope::Workers => "Workers",
             Scope::Jobs => "Jobs",
             Scope::Schedules => "Schedules",
+            Scope::Failures => "Failures",
             Scope::Detail => "Job detail",
             Scope::Confirm => "Confirmation",
             Scope::Help => "Help",
@@ -70,7 +72,7 @@ pub struct Binding {
 }
 
 use Key::{Char, Code, Ctrl};
-use Scope::{Confirm, Detail, Global, Help, Jobs, Queues, Schedules, Workers};
+use Scope::{Confirm, Detail, Failures, Global, Help, Jobs, Queues, Schedules, Workers};
 
 const fn b(
     scope: Scope,
@@ -125,6 +127,7 @@ pub static BINDINGS: &[Binding] = &[
     b(Jobs, &[Char('[')], "[", Action::PrevQueue, "", "Previous queue"),
     b(Jobs, &[Char('o')], "o", Action::ToggleOrder, "order", "Newest or oldest first"),
     b(Jobs, &[Code(KeyCode::Char(' '))], "Space", Action::Mark, "mark", "Mark the job (actions apply to marked jobs)"),
+    b(Jobs, &[Char('*')], "*", Action::MarkAll, "", "Mark every job shown (every match of a / search)"),
     b(Jobs, &[Char('R')], "R", Action::Requeue, "requeue", "Requeue the job (or marked ones)"),
     b(Jobs, &[Char('D')], "D", Action::Delete, "delete", "Delete the job (or marked ones)"),
     b(Jobs, &[Char('C')], "C", Action::Cancel, "", "Cancel the job (or marked ones)"),
@@ -132,12 +135,17 @@ pub static BINDINGS: &[Binding] = &[
     b(Jobs, &[Char('T')], "T", Action::StopJob, "", "Stop the running job"),
     b(Schedules, &[Code(KeyCode::Enter)], "Enter", Action::Open, "open", "Open the scheduled job"),
     b(Schedules, &[Char('N')], "N", Action::EnqueueNow, "run now", "Enqueue the scheduled job now"),
+    b(Failures, &[Code(KeyCode::Enter), Char('l')], "Enter", Action::Open, "open", "Open the signature (a sample traceback and jobs); Enter again lists its jobs on the Jobs tab"),
+    b(Failures, &[Char('R')], "R", Action::Requeue, "requeue all", "Requeue every job of the signature"),
+    b(Failures, &[Char('D')], "D", Action::Delete, "delete all", "Delete every job of the signature"),
+    b(Failures, &[Char('C')], "C", Action::Cancel, "", "Cancel every job of the signature"),
     b(Global, &[Char('q'), Ctrl('c')], "q", Action::Quit, "quit", "Quit (also Ctrl-C)"),
     b(Global, &[Char('?')], "?", Action::Help, "help", "Every key"),
     b(Global, &[Char('1')], "1", Action::GoTab(0), "", "Queues tab"),
     b(Global, &[Char('2')], "2", Action::GoTab(1), "", "Workers tab"),
     b(Global, &[Char('3')], "3", Action::GoTab(2), "", "Jobs tab"),
     b(Global, &[Char('4')], "4", Action::GoTab(3), "", "Schedules tab"),
+    b(Global, &[Char('5')], "5", Action::GoTab(4), "", "Failures tab (failed jobs by cause)"),
     b(Global, &[Code(KeyCode::Tab)], "Tab", Action::NextTab, "", "Next tab"),
     b(Global, &[Code(KeyCode::BackTab)], "S-Tab", Action::PrevTab, "", "Previous tab"),
     b(Global, &[Char('j'), Code(KeyCode::Down)], "j/↓", Action::Down, "", "Move down"),
@@ -146,7 +154,7 @@ pub static BINDINGS: &[Binding] = &[
     b(Global, &[Char('G'), Code(KeyCode::End)], "G", Action::Bottom, "", "Last row"),
     b(Global, &[Code(KeyCode::PageDown)], "PgDn", Action::PageDown, "", "Page down (loads more jobs)"),
     b(Global, &[Code(KeyCode::PageUp)], "PgUp", Action::PageUp, "", "Page up"),
-    b(Global, &[Char('/')], "/", Action::Filter, "filter", "Filter the table (id, function, error)"),
+    b(Global, &[Char('/')], "/", Action::Filter, "filter", "Filter the table (id, function, error); on Jobs, a selector over the whole queue or registry (queue=… exc~… age>1h …)"),
     b(Global, &[Char('s')], "s", Action::Sort, "sort", "Change the sort"),
     b(Global, &[Char('r')], "r", Action::Refresh, "", "Refresh now"),
     b(Global, &[Char('S')], "S", Action::ToggleSuspend, "", "Suspend or resume all workers"),

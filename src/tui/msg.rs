@@ -4,8 +4,9 @@ use std::time::SystemTime;
 
 use crossterm::event::KeyEvent;
 
+use crate::rq::failures::FailureReport;
 use crate::rq::mutate::{Report, WorkerCommand};
-use crate::rq::{Job, JobPage, JobQuery, Overview, Schedules};
+use crate::rq::{Job, JobPage, JobQuery, JobSource, JobSummary, Overview, Schedules};
 
 /// The state of the connection, as the header shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +40,15 @@ pub enum Msg {
         result: Result<Box<Job>, String>,
     },
     SchedulesLoaded(Schedules),
+    FailuresLoaded(FailureReport),
+    /// A search's matches so far (only the new ones) and how many jobs it has looked at.
+    SearchProgress {
+        generation: u64,
+        scanned: u64,
+        matches: Vec<JobSummary>,
+        done: bool,
+        error: Option<String>,
+    },
     ActionFinished {
         label: String,
         result: Result<Vec<Report>, String>,
@@ -52,6 +62,8 @@ pub struct Watch {
     pub page: Option<JobQuery>,
     pub job: Option<String>,
     pub schedules: bool,
+    /// Failure signatures (the Failures tab), kept current incrementally.
+    pub failures: bool,
 }
 
 /// A change the user confirmed; the refresh task runs it through the data layer.
@@ -67,6 +79,16 @@ pub enum Mutation {
     Worker(Vec<String>, WorkerCommand),
     Suspend,
     Resume,
+    /// Every failed job of a signature, across queues (selected again when it runs).
+    Signature(SignatureAction, String),
+}
+
+/// What to do with a signature's jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureAction {
+    Requeue,
+    Delete,
+    Cancel,
 }
 
 /// Requests to the refresh task. Imperatives.
@@ -75,4 +97,16 @@ pub enum Command {
     SetWatch(Watch),
     RefreshNow,
     Run(Mutation),
+    /// Start a search (any running one stops), or stop it (None).
+    Search(Option<SearchRequest>),
+}
+
+/// A selector scan of a whole queue or registry (`/` on the Jobs tab).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchRequest {
+    pub generation: u64,
+    pub queue: String,
+    pub source: JobSource,
+    /// The selector, as text (it parsed in the app).
+    pub selector: String,
 }

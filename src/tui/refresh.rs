@@ -11,7 +11,8 @@ use futures_util::{Stream, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
-use super::msg::{Command, ConnState, Msg, Mutation, Watch};
+use super::msg::{Command, ConnState, Msg, Mutation, SearchRequest, SignatureAction, Watch};
+use crate::rq::failures::FailureTracker;
 use crate::rq::mutate::{Report, WorkerCommand};
 use crate::rq::watch::{Dirty, classify};
 use crate::rq::{KeyspaceEvents, Registry, RqClient};
@@ -61,6 +62,10 @@ struct State {
     next_poll: Instant,
     /// The connection state last sent to the app.
     shown: Option<ConnState>,
+    /// Failure signatures, kept current a difference at a time while the tab is shown.
+    tracker: FailureTracker,
+    /// The `/` search scanning now, if any.
+    search: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl State {
@@ -111,6 +116,8 @@ pub async fn run(
         retry_at: None,
         next_poll: Instant::now() + cfg.poll,
         shown: None,
+        tracker: FailureTracker::new(),
+        search: None,
     };
     loop {
         let due = st.due(&cfg);
@@ -123,12 +130,22 @@ pub async fn run(
                             jobs: w.page.is_some() && w.page != st.watch.page,
                             schedules: w.schedules && !st.watch.schedules,
                             job: w.job.clone().filter(|_| w.job != st.watch.job),
-                            overview: false,
+                            // The Failures tab follows the overview's refreshes.
+                            overview: w.failures && !st.watch.failures,
                         };
                         st.watch = w;
                         st.mark(d);
                     }
                     Command::RefreshNow => st.mark(Dirty::all()),
+                    Command::Search(req) => {
+                        if let Some(old) = st.search.take() {
+                            old.abort();
+                        }
+                        if let Some(req) = req {
+                            let c = client.clone();
+                            st.search = Some(tokio::spawn(search(c, req, msgs.clone())));
+                        }
+                    }
                     Command::Run(m) => {
                         // In its own task on a clone of the client (same connection): a
                         // bulk action of seconds must not stop the screen from refreshing.
@@ -157,9 +174,13 @@ pub async fn run(
                 let started = Instant::now();
                 st.last_fetch = Some(started);
                 let d = std::mem::take(&mut st.dirty);
-                match fetch(&mut client, &st.watch, &d, &msgs).await {
+                match fetch(&mut client, &st.watch, &d, &msgs, &mut st.tracker).await {
                     Ok(events_on) => {
                         st.last_cost = started.elapsed();
+                        if st.watch.failures && st.tracker.unread() > 0 {
+                            // Failed jobs still to read: the next refresh goes on with them.
+                            st.mark(Dirty { jobs: true, ..Dirty::default() });
+                        }
                         st.failures = 0;
                         st.retry_at = None;
                         if let Some(on) = events_on {
@@ -252,6 +273,7 @@ async fn fetch(
     watch: &Watch,
     d: &Dirty,
     msgs: &mpsc::Sender<Msg>,
+    tracker: &mut FailureTracker,
 ) -> Result<Option<bool>, String> {
     let mut events_on = None;
     if d.overview {
@@ -284,6 +306,15 @@ async fn fetch(
                 result: job,
             })
             .await;
+    }
+    if watch.failures && (d.overview || d.jobs) {
+        // Only new failures are read, and only what left is dropped (see FailureTracker).
+        let queues = client.queue_names().await.map_err(|e| e.to_string())?;
+        let report = client
+            .track_failures(tracker, &queues)
+            .await
+            .map_err(|e| e.to_string())?;
+        let _ = msgs.send(Msg::FailuresLoaded(report)).await;
     }
     if watch.schedules && (d.schedules || d.overview) {
         let s = client.schedules(500).await.map_err(|e| e.to_string())?;
@@ -320,8 +351,121 @@ async fn mutate(client: &mut RqClient, m: Mutation) -> (String, Result<Vec<Repor
         ),
         Mutation::Suspend => ("suspend", client.suspend(None).await.map(|()| Vec::new())),
         Mutation::Resume => ("resume", client.resume().await.map(|_| Vec::new())),
+        Mutation::Signature(what, sig) => (
+            match what {
+                SignatureAction::Requeue => "requeue",
+                SignatureAction::Delete => "delete",
+                SignatureAction::Cancel => "cancel",
+            },
+            on_signature(client, what, sig).await,
+        ),
     };
     (label.to_string(), result.map_err(|e| e.to_string()))
+}
+
+/// Scans a queue or registry for a selector, sending matches as they are found (a batch
+/// at a time; one the channel has no room for waits for the next) and the end.
+async fn search(mut client: RqClient, req: SearchRequest, tx: mpsc::Sender<Msg>) {
+    use tokio::sync::mpsc::error::TrySendError;
+    let generation = req.generation;
+    let selector = match crate::rq::select::parse(&req.selector) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = tx
+                .send(Msg::SearchProgress {
+                    generation,
+                    scanned: 0,
+                    matches: Vec::new(),
+                    done: true,
+                    error: Some(e.to_string()),
+                })
+                .await;
+            return;
+        }
+    };
+    let now = SystemTime::now();
+    // The rows show each match's error: tracebacks are read.
+    let needs = crate::rq::failures::ScanNeeds {
+        skip_tracebacks: false,
+        ..selector.needs()
+    };
+    let mut scanned = 0_u64;
+    let mut batch = Vec::new();
+    let result = client
+        .scan_jobs(&req.queue, req.source, needs, |job| {
+            scanned += 1;
+            if job.exists && selector.matches(&job, now) {
+                batch.push(job.into_summary());
+            }
+            if batch.len() >= 200 || scanned.is_multiple_of(1000) {
+                let msg = Msg::SearchProgress {
+                    generation,
+                    scanned,
+                    matches: std::mem::take(&mut batch),
+                    done: false,
+                    error: None,
+                };
+                if let Err(TrySendError::Full(Msg::SearchProgress { matches, .. })) =
+                    tx.try_send(msg)
+                {
+                    batch = matches;
+                }
+            }
+            true
+        })
+        .await;
+    let _ = tx
+        .send(Msg::SearchProgress {
+            generation,
+            scanned,
+            matches: batch,
+            done: true,
+            error: result.err().map(|e| e.to_string()),
+        })
+        .await;
+}
+
+/// Selects the failed jobs of a signature in every queue again (what was shown may be
+/// seconds old) and acts on each queue's through the atomic steps that re-check each job
+/// is still in the failed registry.
+async fn on_signature(
+    client: &mut RqClient,
+    what: SignatureAction,
+    sig: String,
+) -> crate::rq::Result<Vec<Report>> {
+    use crate::rq::select::{Field, Selector, Term, Test, TextOp, TextValue};
+    let queues = client.queue_names().await?;
+    let selector = Selector {
+        terms: vec![Term {
+            negated: false,
+            test: Test::Text {
+                field: Field::Sig,
+                op: TextOp::Eq,
+                value: TextValue::Plain(sig),
+            },
+        }],
+    };
+    let source = crate::rq::JobSource::Registry(Registry::Failed);
+    let matches = client
+        .select_jobs(source, &queues, &selector, |_| {})
+        .await?;
+    let mut reports = Vec::new();
+    for m in matches.into_iter().filter(|m| !m.ids.is_empty()) {
+        reports.push(match what {
+            SignatureAction::Requeue => {
+                client
+                    .requeue_selected(Registry::Failed, &m.queue, &m.ids, false)
+                    .await?
+            }
+            SignatureAction::Delete => {
+                client
+                    .delete_from_registry(Registry::Failed, &m.queue, &m.ids, false)
+                    .await?
+            }
+            SignatureAction::Cancel => client.cancel_jobs(&m.ids, false, false).await?,
+        });
+    }
+    Ok(reports)
 }
 
 #[cfg(test)]
@@ -343,6 +487,8 @@ mod tests {
             retry_at: None,
             next_poll: now,
             shown: None,
+            tracker: FailureTracker::new(),
+            search: None,
         }
     }
 

@@ -2,6 +2,9 @@
 //! parameter so that snapshots are deterministic.
 
 mod detail;
+mod failures;
+#[cfg(test)]
+mod failures_tests;
 mod jobs;
 mod popup;
 mod queues;
@@ -99,6 +102,7 @@ fn draw(frame: &mut Frame, app: &mut App, theme: &Theme, now: SystemTime) {
             Tab::Workers => workers::render(frame, body, app, theme, now),
             Tab::Jobs => jobs::render(frame, body, app, theme, now),
             Tab::Schedules => schedules::render(frame, body, app, theme, now),
+            Tab::Failures => failures::render(frame, body, app, theme, now),
         }
     }
     render_status(frame, status, app, theme);
@@ -226,22 +230,48 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: S
 }
 
 fn render_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    // Every tab stays named whole: a narrow bar drops the counts, then the gaps, then
+    // shortens the names, never cuts one.
+    let labels = |counts: bool, gap: &str, short: bool| -> Vec<String> {
+        TABS.iter()
+            .enumerate()
+            .map(|(i, tab)| {
+                let count = match (tab, &app.overview, counts) {
+                    (Tab::Queues, Some(o), true) => format!(" ({})", o.queues.len()),
+                    (Tab::Workers, Some(o), true) => format!(" ({})", o.workers.len()),
+                    _ => String::new(),
+                };
+                let title = tab.title();
+                let name = if short {
+                    &title[..title.len().min(5)]
+                } else {
+                    title
+                };
+                format!("{gap}{} {name}{count}{gap}", i + 1)
+            })
+            .collect()
+    };
+    let width = usize::from(area.width);
+    // Padded labels sit side by side; bare ones get one space between them.
+    let (chosen, gap) = [(true, " ", false), (false, " ", false), (false, "", false)]
+        .into_iter()
+        .map(|(c, g, s)| (labels(c, g, s), if g.is_empty() { " " } else { "" }))
+        .find(|(l, gap)| {
+            let gaps = gap.len() * l.len().saturating_sub(1);
+            l.iter().map(|s| present::width(s)).sum::<usize>() + gaps <= width
+        })
+        .unwrap_or_else(|| (labels(false, "", true), " "));
     let mut spans = Vec::new();
-    for (i, tab) in TABS.iter().enumerate() {
-        let count = match (tab, &app.overview) {
-            (Tab::Queues, Some(o)) => format!(" ({})", o.queues.len()),
-            (Tab::Workers, Some(o)) => format!(" ({})", o.workers.len()),
-            _ => String::new(),
-        };
+    for (tab, label) in TABS.iter().zip(chosen) {
         let style = if *tab == app.tab {
             theme.tab_active
         } else {
             theme.tab
         };
-        spans.push(Span::styled(
-            format!(" {} {}{count} ", i + 1, tab.title()),
-            style,
-        ));
+        if !spans.is_empty() {
+            spans.push(Span::raw(gap));
+        }
+        spans.push(Span::styled(label, style));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

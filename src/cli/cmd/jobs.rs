@@ -1,4 +1,5 @@
-//! `rqctl jobs QUEUE [--registry R] [--limit N] [--offset N] [--newest]`.
+//! `rqctl jobs QUEUE [--registry R] [--limit N] [--offset N] [--newest]`; with `--where` or
+//! `--signature`, see `jobs_where`.
 
 use std::time::SystemTime;
 
@@ -28,9 +29,14 @@ pub struct JobsArgs {
     /// (failed, finished, started), the soonest due (scheduled), else the oldest.
     #[arg(long)]
     pub newest: bool,
+    #[command(flatten)]
+    pub select: crate::cli::select_args::SelectArgs,
 }
 
 pub async fn run(args: &JobsArgs, client: &mut RqClient, out: &mut Output) -> anyhow::Result<()> {
+    if args.select.any() {
+        return super::jobs_where::run(args, client, out).await;
+    }
     let query = JobQuery {
         queue: args.queue.clone(),
         source: args.registry.map_or(JobSource::Queue, JobSource::Registry),

@@ -5,15 +5,60 @@ use std::process::ExitCode;
 use clap::Args;
 
 use crate::cli::output::Output;
-use crate::cli::report::{count, plan_confirm_run, print_reports};
-use crate::rq::RqClient;
+use crate::cli::report::{UsageError, count, plan_confirm_run, print_reports};
+use crate::cli::select_args::SelectArgs;
+use crate::rq::{Registry, RqClient};
 
-/// The named jobs of `delete` and `cancel`, which refuse the same ones without `--force`.
+/// `--all REGISTRY` with a selection: the selected jobs; `--all` alone is refused (a whole
+/// registry is `rqctl empty`'s work).
+async fn selected(
+    args: &DestructiveJobArgs,
+    action: super::selected::Action,
+    client: &mut RqClient,
+    out: &mut Output,
+) -> Option<anyhow::Result<ExitCode>> {
+    let registry = args.all?;
+    if !args.select.any() {
+        return Some(Err(UsageError(
+            "--all REGISTRY needs --where SEL or --signature ID (to clear a whole registry use rqctl empty)".into(),
+        )
+        .into()));
+    }
+    let sel = super::selected::Selection {
+        registry,
+        queues: &args.queues,
+        select: &args.select,
+        dry_run: args.dry_run,
+        yes: args.yes,
+    };
+    Some(super::selected::run(&sel, action, client, out).await)
+}
+
+fn ids_only(args: &DestructiveJobArgs) -> anyhow::Result<()> {
+    if args.select.any() {
+        return Err(UsageError(
+            "--where and --signature choose from a registry: add --all REGISTRY (e.g. --all failed)".into(),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The named jobs of `delete` and `cancel`, which refuse the same ones without `--force`;
+/// or the jobs of a registry that a selector or a signature picks.
 #[derive(Debug, Args)]
 pub struct DestructiveJobArgs {
     /// Job ids (as `rqctl jobs` lists them).
-    #[arg(required = true, value_name = "ID")]
+    #[arg(required_unless_present = "all", value_name = "ID")]
     pub ids: Vec<String>,
+    /// Act on the jobs of this registry that --where or --signature selects (e.g. failed).
+    #[arg(long, value_name = "REGISTRY", conflicts_with = "ids")]
+    pub all: Option<Registry>,
+    /// Limit --all to these queues (default: every queue).
+    #[arg(long = "queue", short = 'q', value_name = "QUEUE", requires = "all")]
+    pub queues: Vec<String>,
+    #[command(flatten)]
+    pub select: SelectArgs,
     /// Also act on running jobs (stop them first: their work-horse keeps running) and on
     /// repeating rq-scheduler jobs (this ends their schedule).
     #[arg(long)]
@@ -31,6 +76,11 @@ pub async fn delete(
     client: &mut RqClient,
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
+    let action = super::selected::Action::Delete { force: args.force };
+    if let Some(done) = selected(args, action, client, out).await {
+        return done;
+    }
+    ids_only(args)?;
     let plan = client.delete_jobs(&args.ids, args.force, true).await?;
     let question = |plan: &crate::rq::mutate::Report| {
         let n = plan.matched;
@@ -49,6 +99,11 @@ pub async fn cancel(
     client: &mut RqClient,
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
+    let action = super::selected::Action::Cancel { force: args.force };
+    if let Some(done) = selected(args, action, client, out).await {
+        return done;
+    }
+    ids_only(args)?;
     let plan = client.cancel_jobs(&args.ids, args.force, true).await?;
     let question = |plan: &crate::rq::mutate::Report| {
         let n = plan.matched;

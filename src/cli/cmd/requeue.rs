@@ -1,4 +1,5 @@
-//! `rqctl requeue ID...` and `rqctl requeue --all REGISTRY [--queue Q]...`.
+//! `rqctl requeue ID...` and `rqctl requeue --all REGISTRY [--queue Q]... [--where SEL]
+//! [--signature ID]`.
 
 use std::process::ExitCode;
 
@@ -6,6 +7,7 @@ use clap::Args;
 
 use crate::cli::output::Output;
 use crate::cli::report::{UsageError, confirm, count, print_reports};
+use crate::cli::select_args::SelectArgs;
 use crate::rq::{JobStatus, Registry, RqClient};
 
 #[derive(Debug, Args)]
@@ -30,6 +32,8 @@ pub struct RequeueArgs {
     /// needed for them without a terminal.
     #[arg(long, short = 'y')]
     pub yes: bool,
+    #[command(flatten)]
+    pub select: SelectArgs,
 }
 
 /// Jobs that ran (or may have) before: running them again repeats their side effects.
@@ -48,6 +52,25 @@ pub async fn run(
     client: &mut RqClient,
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
+    if args.select.any() {
+        let Some(registry) = args.all else {
+            return Err(UsageError(
+                "--where and --signature choose from a registry: add --all REGISTRY (e.g. --all failed)".into(),
+            )
+            .into());
+        };
+        let sel = super::selected::Selection {
+            registry,
+            queues: &args.queues,
+            select: &args.select,
+            dry_run: args.dry_run,
+            yes: args.yes,
+        };
+        let action = super::selected::Action::Requeue {
+            at_front: args.at_front,
+        };
+        return super::selected::run(&sel, action, client, out).await;
+    }
     let reports = match args.all {
         Some(registry) => {
             let queues = super::queues_or_all(client, &args.queues).await?;

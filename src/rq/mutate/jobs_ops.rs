@@ -281,6 +281,27 @@ impl RqClient {
         Ok(())
     }
 
+    /// Requeues the jobs `ids` selected from `registry` of `queue` earlier (a selector, a
+    /// signature): each only if it is still in that registry when its turn comes (the
+    /// script re-checks), so one that moved meanwhile is skipped and reported.
+    pub async fn requeue_selected(
+        &mut self,
+        registry: Registry,
+        queue: &str,
+        ids: &[String],
+        at_front: bool,
+    ) -> Result<Report> {
+        let mut report = Report::new("requeue", format!("{registry}@{queue}"), false);
+        report.destination = Some(format!("queue {queue}"));
+        let members: Vec<Member> = unique(ids)
+            .into_iter()
+            .map(|id| Member::of(Some(registry), id, 0.0))
+            .collect();
+        self.requeue_members(registry, queue, &members, at_front, &mut report)
+            .await?;
+        Ok(report)
+    }
+
     /// Requeues the named jobs from whichever registry their status puts them in.
     pub async fn requeue_jobs(
         &mut self,

@@ -37,6 +37,9 @@ impl App {
     }
 
     fn plan(&self, action: Action) -> Result<(String, Mutation), String> {
+        if self.tab == Tab::Failures && self.detail.is_none() {
+            return self.plan_signature(action);
+        }
         let jobs = || {
             let ids = match &self.detail {
                 Some(d) => vec![d.id.clone()],

@@ -25,6 +25,7 @@ impl App {
             }
             self.tab = *tab;
             self.detail = None;
+            self.signature_open = None;
         }
     }
 
@@ -71,6 +72,7 @@ impl App {
                     self.open_job(id);
                 }
             }
+            Tab::Failures => self.open_signature(),
             Tab::Schedules => {
                 let id = self
                     .visible_schedules()
@@ -167,6 +169,7 @@ impl App {
             Tab::Workers => &self.workers,
             Tab::Jobs => &self.jobs_nav,
             Tab::Schedules => &self.sched_nav,
+            Tab::Failures => &self.fail_nav,
         }
     }
 
@@ -176,6 +179,7 @@ impl App {
             Tab::Workers => &mut self.workers,
             Tab::Jobs => &mut self.jobs_nav,
             Tab::Schedules => &mut self.sched_nav,
+            Tab::Failures => &mut self.fail_nav,
         }
     }
 
@@ -185,6 +189,7 @@ impl App {
             Tab::Workers => self.visible_worker_count(),
             Tab::Jobs => self.visible_jobs().len(),
             Tab::Schedules => self.visible_schedules().len(),
+            Tab::Failures => self.visible_failures().len(),
         }
     }
 
@@ -205,6 +210,12 @@ impl App {
         }
         if let Some(d) = &mut self.detail {
             d.scroll = scroll_by(d.scroll, action, page);
+            return;
+        }
+        if self.tab == Tab::Failures
+            && let Some((_, scroll)) = &mut self.signature_open
+        {
+            *scroll = scroll_by(*scroll, action, page);
             return;
         }
         let len = self.visible_len();

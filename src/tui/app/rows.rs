@@ -21,6 +21,7 @@ pub fn sort_names(tab: Tab) -> &'static [&'static str] {
         Tab::Workers => &["name", "state", "failed", "heartbeat"],
         Tab::Jobs => &["oldest first", "newest first"],
         Tab::Schedules => &["next run", "queue", "source"],
+        Tab::Failures => &["count", "last failure", "signature"],
     }
 }
 
@@ -45,12 +46,12 @@ pub fn window(nav: &TableNav, len: usize, height: usize) -> Range<usize> {
 
 /// A lowercased filter, matched without allocating per row (ASCII, the usual case) or
 /// through `to_lowercase` otherwise.
-struct Needle {
+pub(super) struct Needle {
     lower: String,
 }
 
 impl Needle {
-    fn new(filter: &str) -> Self {
+    pub(super) fn new(filter: &str) -> Self {
         Self {
             lower: filter.to_lowercase(),
         }
@@ -84,7 +85,7 @@ impl Needle {
         hay.to_lowercase().contains(&self.lower)
     }
 
-    fn any(&self, fields: &[Option<&str>]) -> bool {
+    pub(super) fn any(&self, fields: &[Option<&str>]) -> bool {
         self.is_empty() || fields.iter().flatten().any(|f| self.found_in(f))
     }
 }
@@ -225,7 +226,7 @@ impl App {
                     });
                 }
             }
-            Tab::Jobs | Tab::Schedules => {}
+            Tab::Jobs | Tab::Schedules | Tab::Failures => {}
         }
     }
 
@@ -320,6 +321,9 @@ impl App {
 
     #[must_use]
     pub fn visible_jobs(&self) -> Vec<&JobSummary> {
+        if let Some(s) = &self.search {
+            return s.rows.iter().collect(); // the selector chose them
+        }
         let Some(page) = &self.jobs.page else {
             return Vec::new();
         };
@@ -389,6 +393,10 @@ impl App {
             Tab::Workers => self.visible_worker(i).map(|w| w.name.clone()),
             Tab::Jobs => self.visible_jobs().get(i).map(|j| j.id.clone()),
             Tab::Schedules => self.visible_schedules().get(i).map(|s| schedule_key(s)),
+            Tab::Failures => self
+                .visible_failures()
+                .get(i)
+                .map(|g| g.signature.id.clone()),
         }
     }
 
@@ -410,6 +418,10 @@ impl App {
                 .visible_schedules()
                 .iter()
                 .position(|s| schedule_key(s) == key),
+            Tab::Failures => self
+                .visible_failures()
+                .iter()
+                .position(|g| g.signature.id == key),
         };
         if let Some(i) = found {
             self.nav_mut().selected = i;

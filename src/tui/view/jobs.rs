@@ -27,27 +27,45 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: Syst
     // The rows on screen, not the page loaded.
     let (shown, mut state) = widgets::scrolled(&app.jobs_nav, rows.len(), table_area);
     let (first, last) = (shown.start, shown.end);
-    let range = match &app.jobs.page {
-        Some(p) if !rows.is_empty() && app.filter.is_empty() => format!(
-            "{}-{} of {}",
-            thousands(p.offset + first as u64 + 1),
-            thousands(p.offset + last as u64),
-            thousands(p.total)
+    let range = match (&app.search, &app.jobs.page) {
+        // A search: the selector is in the title's filter note; the order is the scan's.
+        (Some(s), _) => format!(
+            "{} of {} match{}",
+            thousands(s.matched),
+            thousands(s.scanned),
+            match (&s.error, s.done) {
+                (Some(e), _) => format!(" · stopped: {}", present::safe(e)),
+                (None, true) => String::new(),
+                (None, false) => " · scanning, Esc stops".into(),
+            }
         ),
-        Some(_) if !rows.is_empty() => format!(
-            "{}-{} of {} matching on this page",
-            thousands(first as u64 + 1),
-            thousands(last as u64),
-            thousands(rows.len() as u64)
-        ),
-        Some(p) => format!("0 of {}", thousands(p.total)),
-        None => "loading…".into(),
+        (None, page) => match page {
+            Some(p) if !rows.is_empty() && app.filter.is_empty() => format!(
+                "{}-{} of {}",
+                thousands(p.offset + first as u64 + 1),
+                thousands(p.offset + last as u64),
+                thousands(p.total)
+            ),
+            Some(_) if !rows.is_empty() => format!(
+                "{}-{} of {} matching on this page",
+                thousands(first as u64 + 1),
+                thousands(last as u64),
+                thousands(rows.len() as u64)
+            ),
+            Some(p) => format!("0 of {}", thousands(p.total)),
+            None => "loading…".into(),
+        },
     };
     let marked = app.jobs_nav.marked.len();
     let mut title = format!(
-        " {} @ {} · {order} · {range} ",
+        " {} @ {} · {}{range} ",
         app.jobs.source,
-        present::safe(queue)
+        present::safe(queue),
+        if app.search.is_some() {
+            String::new()
+        } else {
+            format!("{order} · ")
+        }
     );
     if marked > 0 {
         title.push_str(&format!("· {marked} marked "));

@@ -27,6 +27,7 @@ pub fn help(frame: &mut Frame, area: Rect, scroll: u16, theme: &Theme) {
         Scope::Workers,
         Scope::Jobs,
         Scope::Schedules,
+        Scope::Failures,
         Scope::Detail,
         Scope::Confirm,
         Scope::Help,
