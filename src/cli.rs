@@ -2,6 +2,7 @@
 
 pub mod cmd;
 mod connect_args;
+pub mod metrics;
 pub mod output;
 pub mod report;
 pub mod top_args;
@@ -77,6 +78,8 @@ pub enum Command {
     Resume,
     /// Registry cleanup that `rq info` does silently, as an explicit action.
     Clean(cmd::worker::CleanArgs),
+    /// Prometheus metrics (rq-exporter's names and more), printed once or served with --listen.
+    Metrics(cmd::metrics::MetricsArgs),
     /// Print a shell completion script.
     Completions(cmd::completions::CompletionsArgs),
 }
@@ -92,6 +95,7 @@ impl Command {
             | Self::Job(_)
             | Self::Schedules(_)
             | Self::Ratelimits(_)
+            | Self::Metrics(_)
             | Self::Completions(_) => return None,
             Self::Requeue(_) => "requeue jobs",
             Self::Empty(_) => "empty queues",
@@ -166,6 +170,9 @@ async fn run(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
         guard_writable(cli.read_only, what)?;
     }
     let opts = cli.connect.options()?;
+    if let Command::Metrics(args) = &cli.command {
+        return cmd::metrics::run(args, opts, out).await;
+    }
     let mut client = RqClient::connect(&opts).await?;
     let c = &mut client;
     match &cli.command {
@@ -188,7 +195,7 @@ async fn run(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
         Command::Suspend(args) => return cmd::worker::suspend(args, c, out).await,
         Command::Resume => return cmd::worker::resume(c, out).await,
         Command::Clean(args) => return cmd::worker::clean(args, c, out).await,
-        Command::Completions(_) => {}
+        Command::Completions(_) | Command::Metrics(_) => {}
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@ pub mod info;
 pub mod job;
 pub mod jobs;
 pub mod jobs_ops;
+pub mod metrics;
 pub mod ratelimits;
 pub mod requeue;
 pub mod schedules;
