@@ -1,5 +1,6 @@
 //! rqctl: non-interactive commands over the data layer. All clap code lives here.
 
+pub mod check;
 pub mod cmd;
 mod connect_args;
 pub mod metrics;
@@ -78,6 +79,8 @@ pub enum Command {
     Resume,
     /// Registry cleanup that `rq info` does silently, as an explicit action.
     Clean(cmd::worker::CleanArgs),
+    /// Alerting check (Nagios/Icinga plugin): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    Check(cmd::check::CheckArgs),
     /// Prometheus metrics (rq-exporter's names and more), printed once or served with --listen.
     Metrics(cmd::metrics::MetricsArgs),
     /// Print a shell completion script.
@@ -96,6 +99,7 @@ impl Command {
             | Self::Schedules(_)
             | Self::Ratelimits(_)
             | Self::Metrics(_)
+            | Self::Check(_)
             | Self::Completions(_) => return None,
             Self::Requeue(_) => "requeue jobs",
             Self::Empty(_) => "empty queues",
@@ -142,6 +146,16 @@ pub async fn main() -> ExitCode {
 /// errors.
 fn usage_error(e: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
+    let help = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+    if !help && subcommand_is("check") {
+        // A monitoring plugin's bad command line is UNKNOWN (3), not CRITICAL (2).
+        let rendered = e.render().to_string();
+        let first = rendered.lines().next().unwrap_or("usage error");
+        let first = first.trim_start_matches("error: ");
+        let mut out = Output::new(false);
+        out.line(&format!("RQ UNKNOWN - {first}"));
+        return ExitCode::from(3);
+    }
     if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
         || !std::env::args().any(|a| a == "--json")
     {
@@ -161,6 +175,21 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Whether the first word of the command line that is not a global flag (or its value) is
+/// `name`.
+fn subcommand_is(name: &str) -> bool {
+    const TAKES_VALUE: [&str; 5] = ["-u", "--url", "--connect-timeout", "--timeout", "--prefix"];
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if TAKES_VALUE.contains(&a.as_str()) {
+            args.next();
+        } else if !a.starts_with('-') {
+            return a == name;
+        }
+    }
+    false
+}
+
 async fn run(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
     if let Command::Completions(args) = &cli.command {
         cmd::completions::run(args, out)?;
@@ -170,6 +199,9 @@ async fn run(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
         guard_writable(cli.read_only, what)?;
     }
     let opts = cli.connect.options()?;
+    if let Command::Check(args) = &cli.command {
+        return Ok(cmd::check::run(args, opts, out).await);
+    }
     if let Command::Metrics(args) = &cli.command {
         return cmd::metrics::run(args, opts, out).await;
     }
@@ -195,7 +227,7 @@ async fn run(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
         Command::Suspend(args) => return cmd::worker::suspend(args, c, out).await,
         Command::Resume => return cmd::worker::resume(c, out).await,
         Command::Clean(args) => return cmd::worker::clean(args, c, out).await,
-        Command::Completions(_) | Command::Metrics(_) => {}
+        Command::Completions(_) | Command::Metrics(_) | Command::Check(_) => {}
     }
     Ok(ExitCode::SUCCESS)
 }

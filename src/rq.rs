@@ -1,6 +1,7 @@
 //! The data layer: RQ's Redis model, read and written exactly as RQ does. It knows nothing
 //! of terminals or command lines and never prints.
 
+mod alert_reads;
 mod client;
 pub mod decode;
 mod error;
@@ -17,6 +18,7 @@ mod results;
 mod schedules;
 pub mod watch;
 
+pub use alert_reads::SuspendedSince;
 pub use client::{ConnectOptions, RqClient, redact_url};
 pub use error::{Error, Result};
 pub use jobs::MAX_PAGE;

@@ -1,5 +1,6 @@
 //! One file per rqctl subcommand.
 
+pub mod check;
 pub mod completions;
 pub mod empty;
 pub mod info;
