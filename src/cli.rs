@@ -7,6 +7,7 @@ pub mod metrics;
 pub mod output;
 pub mod report;
 pub mod top_args;
+pub mod wait;
 
 use std::process::ExitCode;
 
@@ -23,7 +24,7 @@ use crate::rq::RqClient;
     name = "rqctl",
     version,
     about = "Inspect and manage Python RQ queues, jobs and workers in Redis",
-    after_help = "Exit codes: 0 success, 1 runtime error or only partly done, 2 usage error."
+    after_help = "Exit codes: 0 success, 1 runtime error or only partly done, 2 usage error;\nwait, watch and suspend --wait: 4 when --max-wait elapses; check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -79,6 +80,10 @@ pub enum Command {
     Resume,
     /// Registry cleanup that `rq info` does silently, as an explicit action.
     Clean(cmd::worker::CleanArgs),
+    /// Block until queues are empty or drained, jobs ended, or workers idle (exit 4 on --max-wait).
+    Wait(cmd::wait::WaitArgs),
+    /// Print every state change of jobs until they have all ended.
+    Watch(cmd::wait::WatchArgs),
     /// Alerting check (Nagios/Icinga plugin): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
     Check(cmd::check::CheckArgs),
     /// Prometheus metrics (rq-exporter's names and more), printed once or served with --listen.
@@ -100,6 +105,8 @@ impl Command {
             | Self::Ratelimits(_)
             | Self::Metrics(_)
             | Self::Check(_)
+            | Self::Wait(_)
+            | Self::Watch(_)
             | Self::Completions(_) => return None,
             Self::Requeue(_) => "requeue jobs",
             Self::Empty(_) => "empty queues",
@@ -227,6 +234,8 @@ async fn run(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
         Command::Suspend(args) => return cmd::worker::suspend(args, c, out).await,
         Command::Resume => return cmd::worker::resume(c, out).await,
         Command::Clean(args) => return cmd::worker::clean(args, c, out).await,
+        Command::Wait(args) => return cmd::wait::wait(args, c, out).await,
+        Command::Watch(args) => return cmd::wait::watch(args, c, out).await,
         Command::Completions(_) | Command::Metrics(_) | Command::Check(_) => {}
     }
     Ok(ExitCode::SUCCESS)

@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod ratelimits;
 pub mod requeue;
 pub mod schedules;
+pub mod wait;
 pub mod worker;
 pub mod workers;
 
