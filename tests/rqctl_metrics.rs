@@ -359,3 +359,94 @@ fn bad_addresses_are_one_line_errors() {
     let out = rqctl(&url, &["metrics", "--json"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Kills the fixture's background processes even when an assertion fails.
+struct Pids(Vec<i64>);
+impl Drop for Pids {
+    fn drop(&mut self) {
+        support::kill_pids(&self.0);
+    }
+}
+
+/// The interop fixture (rq 2.12: every registry, a busy worker, rq-scheduler entries, a
+/// running `rq cron`): every rq_jobs sample equals RQ's own count, and the extras see the
+/// schedules.
+#[test]
+fn metrics_match_rqs_own_counts_on_the_interop_state() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let work = std::env::temp_dir().join(format!("rqctl-metrics-state-{}", std::process::id()));
+    std::fs::create_dir_all(&work).unwrap();
+    let out = Command::new(Rq::V2.python())
+        .arg(support::interop_dir().join("build_state.py"))
+        .args(["--url", &url, "--workdir", &work.to_string_lossy()])
+        .env("PYTHONPATH", support::interop_dir())
+        .output()
+        .unwrap();
+    let expected: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let _pids = Pids(
+        expected["pids"]
+            .as_array()
+            .map(|a| a.iter().filter_map(serde_json::Value::as_i64).collect())
+            .unwrap_or_default(),
+    );
+    assert!(
+        out.status.success(),
+        "build_state.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = rqctl(&url, &["metrics"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let body = String::from_utf8(out.stdout).unwrap();
+    promtool_accepts(&body);
+    for q in expected["queues"].as_array().unwrap() {
+        let name = q["name"].as_str().unwrap();
+        for status in [
+            "queued",
+            "started",
+            "deferred",
+            "finished",
+            "failed",
+            "scheduled",
+            "canceled",
+        ] {
+            let Some(want) = q[status].as_f64() else {
+                continue;
+            };
+            let series = format!(r#"rq_jobs{{queue="{name}",status="{status}"}}"#);
+            assert_eq!(sample(&body, &series), Some(want), "{series}\n{body}");
+        }
+        let listeners = format!(r#"rq_queue_workers{{queue="{name}"}}"#);
+        assert_eq!(
+            sample(&body, &listeners),
+            q["workers"].as_f64(),
+            "{listeners}"
+        );
+    }
+    let busy = r#"rq_workers{name="busy-w",state="busy",queues="slowq"}"#;
+    assert_eq!(sample(&body, busy), Some(1.0), "{body}");
+    assert_eq!(sample(&body, "rq_scheduler_jobs"), Some(2.0), "{body}");
+    assert!(sample(&body, "rq_scheduler_next_run_timestamp_seconds").is_some());
+    let cron = sample(
+        &body,
+        r#"rq_cron_last_enqueue_age_seconds{name="rq-cron-interval"}"#,
+    );
+    assert!(
+        cron.is_some_and(|age| (0.0..300.0).contains(&age)),
+        "{body}"
+    );
+    let next = sample(
+        &body,
+        r#"rq_queue_next_scheduled_timestamp_seconds{queue="default"}"#,
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!(
+        next.is_some_and(|t| (now + 3000.0..now + 3700.0).contains(&t)),
+        "job-sched runs in an hour: {next:?}"
+    );
+    let _ = std::fs::remove_dir_all(&work);
+}
