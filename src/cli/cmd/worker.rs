@@ -120,7 +120,9 @@ pub async fn suspend(
     let resumes_at = args
         .duration
         .map(|d| humantime::format_rfc3339_seconds(std::time::SystemTime::now() + d).to_string());
-    if out.json {
+    if out.json && args.wait {
+        // One document per command: the wait's, printed when it ends.
+    } else if out.json {
         let report = suspension_report("suspend", true);
         out.json(&Suspension {
             ok: true,
@@ -150,7 +152,6 @@ pub async fn suspend(
         max_wait: args.max_wait,
         interval: Duration::from_secs(1),
     };
-    // With --json the suspension document above is followed by the wait's.
     super::wait::wait_until(&cond, &pace, client, out).await
 }
 
