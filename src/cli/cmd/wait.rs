@@ -128,6 +128,14 @@ pub async fn wait(
     wait_until(&cond, &args.pace, client, out).await
 }
 
+/// `--timeout` next to a wait reads as "give up after", but it is the per-command Redis
+/// timeout: say so, rather than wait for ever.
+fn note_timeout_flag(out: &mut Output) {
+    if std::env::args().any(|a| a == "--timeout" || a.starts_with("--timeout=")) {
+        out.note("rqctl: note: --timeout is the per-command Redis timeout; --max-wait DURATION gives up waiting (exit 4)");
+    }
+}
+
 /// Waits until `cond` holds, showing progress; the exit code as documented above.
 pub async fn wait_until(
     cond: &Condition,
@@ -135,6 +143,7 @@ pub async fn wait_until(
     client: &mut RqClient,
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
+    note_timeout_flag(out);
     let started = Instant::now();
     let deadline = pace.max_wait.map(|d| started + d);
     let live = !out.json && std::io::stdout().is_terminal();
@@ -279,6 +288,7 @@ pub async fn watch(
     out: &mut Output,
 ) -> anyhow::Result<ExitCode> {
     check_pace(&args.pace)?;
+    note_timeout_flag(out);
     jobs_exist(client, &args.ids).await?;
     let cond = Condition {
         jobs: args.ids.clone(),
