@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -33,7 +34,7 @@ pub struct Scraper {
 struct ScrapeState {
     client: Option<RqClient>,
     /// When the last read ended, and its text.
-    last: Option<(Instant, Arc<str>)>,
+    last: Option<(Instant, Bytes)>,
     stats: ReadStats,
     /// Whether the last read succeeded (None before the first): a change is logged once.
     up: Option<bool>,
@@ -52,7 +53,7 @@ impl Scraper {
     }
 
     /// The exposition text for a scrape that arrives now.
-    pub async fn scrape(&self) -> Arc<str> {
+    pub async fn scrape(&self) -> Bytes {
         let arrived = Instant::now();
         let mut st = self.state.lock().await;
         if let Some((ended, text)) = &st.last
@@ -64,11 +65,11 @@ impl Scraper {
         let read = read(&mut st.client, &self.opts).await;
         st.stats.count += 1;
         st.stats.seconds += started.elapsed().as_secs_f64();
-        let text: Arc<str> = match &read {
+        // Bytes: every scrape that shares this read sends it without a copy.
+        let text = Bytes::from(match &read {
             Ok(ov) => render(Some(ov), st.stats, SystemTime::now()),
             Err(_) => render(None, st.stats, SystemTime::now()),
-        }
-        .into();
+        });
         let up = read.is_ok();
         if st.up != Some(up) {
             log_change(st.up, read.as_ref().err());
@@ -110,7 +111,7 @@ fn log_change(before: Option<bool>, err: Option<&crate::rq::Error>) {
 
 async fn metrics(State(scraper): State<Arc<Scraper>>) -> impl IntoResponse {
     let text = scraper.scrape().await;
-    ([(header::CONTENT_TYPE, CONTENT_TYPE)], text.to_string())
+    ([(header::CONTENT_TYPE, CONTENT_TYPE)], text)
 }
 
 async fn healthz() -> impl IntoResponse {
