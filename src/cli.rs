@@ -159,8 +159,16 @@ fn usage_error(e: &clap::Error) -> ExitCode {
         let rendered = e.render().to_string();
         let first = rendered.lines().next().unwrap_or("usage error");
         let first = first.trim_start_matches("error: ");
-        let mut out = Output::new(false);
-        out.line(&format!("RQ UNKNOWN - {first}"));
+        let json = std::env::args().any(|a| a == "--json");
+        let mut out = Output::new(json);
+        let summary = format!("RQ UNKNOWN - {first}");
+        if json {
+            let _ = out.json(&serde_json::json!({
+                "status": "unknown", "exit_code": 3, "summary": summary, "checks": [], "error": first,
+            }));
+        } else {
+            out.line(&summary);
+        }
         return ExitCode::from(3);
     }
     if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)

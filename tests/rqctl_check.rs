@@ -128,6 +128,8 @@ fn failed_and_recent_failures_and_no_worker() {
     assert!(!line.contains("emails: 0 queued and no worker"), "{line}");
     let (code, _) = check(&url, &["--no-worker", "warning"]);
     assert_eq!(code, 1);
+    let (code, line) = check(&url, &["--no-worker", "emails"]);
+    assert_eq!(code, 0, "only emails is checked, and it is empty: {line}");
     let _w = Rq::V2.worker(&url, "w-orphans", &["nothing-here", "orphans"]);
     let listened = support::wait_for(Duration::from_secs(20), || {
         let (code, line) = check(&url, &["--no-worker"]);
@@ -215,7 +217,11 @@ fn unknown_for_what_cannot_be_judged_and_json() {
             "no such queue: email (did you mean `emails`?",
         ),
         (vec!["--suspended-for", "q=1m:2m"], "not per queue"),
-        (vec!["--no-worker", "loud"], "expected warning or critical"),
+        (
+            vec!["--no-worker", "emails=loud"],
+            "expected warning or critical",
+        ),
+        (vec!["--no-worker", "emial"], "no such queue: emial"),
         (vec!["--frobnicate"], "unexpected argument"),
     ] {
         let (code, line) = check(&url, &args);
@@ -237,6 +243,13 @@ fn unknown_for_what_cannot_be_judged_and_json() {
     assert_eq!(doc["checks"][0]["value"], 3.0);
     assert_eq!(doc["checks"][0]["warn"], 1.0);
     assert_eq!(doc["checks"][0]["level"], "warning");
+    let out = rqctl(&url, &["check", "--json", "--frobnicate"]);
+    assert_eq!(out.status.code(), Some(3));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["status"], "unknown",
+        "a bad flag under --json is a document too"
+    );
     let out = rqctl("redis://127.0.0.1:1/0", &["check", "--json"]);
     assert_eq!(out.status.code(), Some(3));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -166,27 +166,30 @@ pub fn for_queue<'a>(list: &'a [Threshold], queue: &str) -> Option<&'a Threshold
         .or_else(|| list.iter().rev().find(|t| t.queue.is_none()))
 }
 
-/// Parses `--no-worker`'s value: `[QUEUE=]warning|critical`.
+/// Parses `--no-worker`'s value: `[QUEUE=]warning|critical`, or a bare `QUEUE` (critical).
 pub fn parse_level(text: &str) -> Result<(Option<String>, Level), String> {
-    let (queue, word) = match text.rsplit_once('=') {
-        Some((q, w)) if !q.is_empty() => (Some(q.to_string()), w),
-        Some(_) => {
-            return Err(format!(
-                "--no-worker {text:?}: the queue name before = is empty"
-            ));
-        }
-        None => (None, text),
+    let level_of = |w: &str| match w.trim().to_ascii_lowercase().as_str() {
+        "warn" | "warning" => Some(Level::Warning),
+        "crit" | "critical" => Some(Level::Critical),
+        _ => None,
     };
-    let level = match word.trim().to_ascii_lowercase().as_str() {
-        "warn" | "warning" => Level::Warning,
-        "crit" | "critical" => Level::Critical,
-        _ => {
-            return Err(format!(
-                "--no-worker {text:?}: expected warning or critical, optionally after QUEUE="
-            ));
-        }
-    };
-    Ok((queue, level))
+    match text.rsplit_once('=') {
+        Some(("", _)) => Err(format!(
+            "--no-worker {text:?}: the queue name before = is empty"
+        )),
+        Some((q, w)) => match level_of(w) {
+            Some(level) => Ok((Some(q.to_string()), level)),
+            None => Err(format!(
+                "--no-worker {text:?}: expected warning or critical after {q}="
+            )),
+        },
+        None => Ok(match level_of(text) {
+            Some(level) => (None, level),
+            None if text.trim().is_empty() => return Err("--no-worker \"\": empty".into()),
+            // A bare name is a queue, checked at the critical level.
+            None => (Some(text.to_string()), Level::Critical),
+        }),
+    }
 }
 
 #[cfg(test)]
@@ -262,6 +265,11 @@ mod tests {
             parse_level("emails=warn").unwrap(),
             (Some("emails".into()), Level::Warning)
         );
-        assert!(parse_level("loud").is_err());
+        assert_eq!(
+            parse_level("emails").unwrap(),
+            (Some("emails".into()), Level::Critical)
+        );
+        assert!(parse_level("emails=loud").is_err());
+        assert!(parse_level("=warning").is_err());
     }
 }

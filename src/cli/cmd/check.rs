@@ -44,7 +44,7 @@ pub struct CheckArgs {
     /// this; --failed-recent reads the time back from the score). RQ's default: 365d.
     #[arg(long, value_name = "DURATION", default_value = "365d", value_parser = humantime::parse_duration)]
     pub failure_ttl: Duration,
-    /// A queue with jobs and no live worker listening: [QUEUE=]warning|critical
+    /// A queue with jobs and no live worker listening: [QUEUE=]warning|critical, or QUEUE
     /// (critical when no level is given).
     #[arg(long, value_name = "[QUEUE=]LEVEL", num_args = 0..=1, default_missing_value = "critical")]
     pub no_worker: Vec<String>,
