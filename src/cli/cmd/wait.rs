@@ -205,9 +205,15 @@ async fn tick(ticker: &mut Ticker, deadline: Option<Instant>) {
     }
 }
 
+/// The live line, rewritten in place: cut to the terminal's width, since a line that wraps
+/// could no longer be rewritten by a carriage return.
 fn progress(out: &mut Output, line: &str) {
+    let cols = crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w));
     out.raw_control("\r\x1b[2K");
-    out.text(line);
+    out.text(&crate::present::clip(
+        &safe(line),
+        cols.saturating_sub(1).max(10),
+    ));
 }
 
 /// The final line or document, and the exit code.
