@@ -271,3 +271,21 @@ fn suspend_wait_returns_once_the_running_job_is_done() {
     let job: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(job["status"], "finished");
 }
+
+#[test]
+fn keyspace_events_end_a_wait_long_before_the_poll_would() {
+    let server = RedisServer::start(); // events on
+    let url = server.url();
+    enqueue(&url, "fast", &["'labjobs.add', 1, 2"; 3]);
+    let t = Instant::now();
+    let waiter = spawn(&url, &["wait", "--empty", "fast", "--interval", "60s"]);
+    std::thread::sleep(Duration::from_millis(500));
+    Rq::V2.burst(&url, "fast");
+    let (code, stdout, stderr) = finish(waiter, Duration::from_secs(50));
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        t.elapsed() < Duration::from_secs(20),
+        "an event woke it, not the 60 s poll: {:?}",
+        t.elapsed()
+    );
+}
