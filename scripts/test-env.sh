@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepare the environment for the Python RQ interop tests.
 #
-#  * makes sure redis-server and tmux are installed (apt-get when missing; needs root),
+#  * makes sure redis-server, tmux, openssl and prometheus (with promtool) are installed
+#    (apt-get when missing; needs root),
 #  * creates .venv/rq3, .venv/rq2 and .venv/rq1 (relative to the repo root) from the
 #    pinned tests/interop/requirements-rq{3,2,1}.txt.
 #
@@ -44,6 +45,8 @@ install_missing() {
 install_missing redis-server redis-server
 install_missing tmux tmux   # the end-to-end test drives the real rqtop in tmux
 install_missing openssl openssl   # the TLS test makes its own certificate
+install_missing prometheus prometheus   # a real Prometheus scrapes rqctl metrics --listen
+install_missing promtool prometheus     # promtool check metrics (same package)
 redis_version="$(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')"
 [ -n "$redis_version" ] || die "could not determine the redis-server version"
 

@@ -1,11 +1,14 @@
 //! rqctl: non-interactive commands over the data layer. All clap code lives here.
 
+pub mod check;
 pub mod cmd;
 mod connect_args;
+pub mod metrics;
 pub mod output;
 pub mod report;
 pub mod select_args;
 pub mod top_args;
+pub mod wait;
 
 use std::process::ExitCode;
 
@@ -22,7 +25,7 @@ use crate::rq::RqClient;
     name = "rqctl",
     version,
     about = "Inspect and manage Python RQ queues, jobs and workers in Redis",
-    after_help = "Exit codes: 0 success, 1 runtime error or only partly done, 2 usage error."
+    after_help = "Exit codes: 0 success, 1 runtime error or only partly done, 2 usage error;\nwait, watch and suspend --wait: 4 when --max-wait elapses; check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -81,6 +84,14 @@ pub enum Command {
     Resume,
     /// Registry cleanup that `rq info` does silently, as an explicit action.
     Clean(cmd::worker::CleanArgs),
+    /// Block until queues are empty or drained, jobs ended, or workers idle (exit 4 on --max-wait).
+    Wait(cmd::wait::WaitArgs),
+    /// Print every state change of jobs until they have all ended.
+    Watch(cmd::wait::WatchArgs),
+    /// Alerting check (Nagios/Icinga plugin): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    Check(cmd::check::CheckArgs),
+    /// Prometheus metrics (rq-exporter's names and more), printed once or served with --listen.
+    Metrics(cmd::metrics::MetricsArgs),
     /// Print a shell completion script.
     Completions(cmd::completions::CompletionsArgs),
 }
@@ -97,6 +108,10 @@ impl Command {
             | Self::Job(_)
             | Self::Schedules(_)
             | Self::Ratelimits(_)
+            | Self::Metrics(_)
+            | Self::Check(_)
+            | Self::Wait(_)
+            | Self::Watch(_)
             | Self::Completions(_) => return None,
             Self::Requeue(_) => "requeue jobs",
             Self::Empty(_) => "empty queues",
@@ -143,6 +158,24 @@ pub async fn main() -> ExitCode {
 /// errors.
 fn usage_error(e: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
+    let help = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+    if !help && subcommand_is("check") {
+        // A monitoring plugin's bad command line is UNKNOWN (3), not CRITICAL (2).
+        let rendered = e.render().to_string();
+        let first = rendered.lines().next().unwrap_or("usage error");
+        let first = first.trim_start_matches("error: ");
+        let json = std::env::args().any(|a| a == "--json");
+        let mut out = Output::new(json);
+        let summary = format!("RQ UNKNOWN - {first}");
+        if json {
+            let _ = out.json(&serde_json::json!({
+                "status": "unknown", "exit_code": 3, "summary": summary, "checks": [], "error": first,
+            }));
+        } else {
+            out.line(&summary);
+        }
+        return ExitCode::from(3);
+    }
     if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
         || !std::env::args().any(|a| a == "--json")
     {
@@ -162,6 +195,21 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Whether the first word of the command line that is not a global flag (or its value) is
+/// `name`.
+fn subcommand_is(name: &str) -> bool {
+    const TAKES_VALUE: [&str; 5] = ["-u", "--url", "--connect-timeout", "--timeout", "--prefix"];
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if TAKES_VALUE.contains(&a.as_str()) {
+            args.next();
+        } else if !a.starts_with('-') {
+            return a == name;
+        }
+    }
+    false
+}
+
 async fn run(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
     if let Command::Completions(args) = &cli.command {
         cmd::completions::run(args, out)?;
@@ -171,6 +219,12 @@ async fn run(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
         guard_writable(cli.read_only, what)?;
     }
     let opts = cli.connect.options()?;
+    if let Command::Check(args) = &cli.command {
+        return Ok(cmd::check::run(args, opts, out).await);
+    }
+    if let Command::Metrics(args) = &cli.command {
+        return cmd::metrics::run(args, opts, out).await;
+    }
     let mut client = RqClient::connect(&opts).await?;
     let c = &mut client;
     match &cli.command {
@@ -194,7 +248,9 @@ async fn run(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
         Command::Suspend(args) => return cmd::worker::suspend(args, c, out).await,
         Command::Resume => return cmd::worker::resume(c, out).await,
         Command::Clean(args) => return cmd::worker::clean(args, c, out).await,
-        Command::Completions(_) => {}
+        Command::Wait(args) => return cmd::wait::wait(args, c, out).await,
+        Command::Watch(args) => return cmd::wait::watch(args, c, out).await,
+        Command::Completions(_) | Command::Metrics(_) | Command::Check(_) => {}
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,11 +1,13 @@
 //! The data layer: RQ's Redis model, read and written exactly as RQ does. It knows nothing
 //! of terminals or command lines and never prints.
 
+mod alert_reads;
 mod client;
 pub mod decode;
 mod error;
 pub mod failures;
 mod job_detail;
+mod job_states;
 mod jobs;
 pub mod keys;
 pub mod model;
@@ -19,8 +21,10 @@ mod schedules;
 pub mod select;
 pub mod watch;
 
+pub use alert_reads::SuspendedSince;
 pub use client::{ConnectOptions, RqClient, redact_url};
 pub use error::{Error, Result};
+pub use job_states::JobState;
 pub use jobs::MAX_PAGE;
 pub use model::*;
 pub use overview::{NEEDED_EVENT_FLAGS, events_sufficient};

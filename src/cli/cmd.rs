@@ -1,5 +1,6 @@
 //! One file per rqctl subcommand.
 
+pub mod check;
 pub mod completions;
 pub mod empty;
 pub mod failures;
@@ -8,10 +9,12 @@ pub mod job;
 pub mod jobs;
 pub mod jobs_ops;
 pub mod jobs_where;
+pub mod metrics;
 pub mod ratelimits;
 pub mod requeue;
 pub mod schedules;
 pub mod selected;
+pub mod wait;
 pub mod worker;
 pub mod workers;
 

@@ -51,6 +51,11 @@ impl Output {
         self.write(s);
     }
 
+    /// Writes a machine format exactly (Prometheus text to a pipe), as `json` does.
+    pub fn exact(&mut self, s: &str) {
+        self.write(s);
+    }
+
     /// Writes text, made safe for a terminal (callers end lines themselves).
     pub fn text(&mut self, s: &str) {
         self.write(&safe_multiline(s));

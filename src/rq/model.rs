@@ -194,6 +194,8 @@ pub struct QueueInfo {
     /// Entries whose expiry score has passed: RQ's next cleanup removes them (started ones
     /// become failed). Not part of the counts above, as RQ would not count them either.
     pub expired: u64,
+    /// When the soonest job of the scheduled registry is due (its score), if any.
+    pub next_scheduled_at: Option<Timestamp>,
     /// Set when a key of this queue is not what RQ writes (e.g. the wrong type).
     pub problem: Option<String>,
 }
@@ -282,9 +284,28 @@ pub struct Overview {
     pub workers: Vec<WorkerInfo>,
     /// RQ 3.0 rate limits in use (`<p>:rl-keys`), sorted by key.
     pub rate_limits: Vec<RateLimitInfo>,
+    /// RQ cron entries with their last enqueue (`<p>:cron_jobs`, RQ 2.11+), sorted by name;
+    /// at most `MAX_CRON_ENTRIES`.
+    pub cron: Vec<CronLast>,
+    /// rq-scheduler's sorted set: how many entries and the soonest run.
+    pub rq_scheduler: RqSchedulerSummary,
     /// What could not be read as RQ writes it (e.g. `rq:queues` is not a set): the
     /// numbers above are then incomplete, and the front-ends say so.
     pub problems: Vec<String>,
+}
+
+/// One RQ cron entry and when it last enqueued a job.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CronLast {
+    pub name: String,
+    pub last_enqueued_at: Option<Timestamp>,
+}
+
+/// rq-scheduler's `scheduled_jobs`, counted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RqSchedulerSummary {
+    pub jobs: u64,
+    pub next_run: Option<Timestamp>,
 }
 
 /// Where a page of jobs comes from.

@@ -15,7 +15,8 @@ use super::decode;
 use super::error::Result;
 use super::keys::{Keys, Registry};
 use super::model::{
-    KeyspaceEvents, Liveness, Overview, QueueInfo, RateLimitInfo, ServerInfo, WorkerInfo,
+    CronLast, KeyspaceEvents, Liveness, Overview, QueueInfo, RateLimitInfo, RqSchedulerSummary,
+    ServerInfo, WorkerInfo,
 };
 use super::rate_limits;
 use super::reply::{self, Replies};
@@ -31,7 +32,12 @@ struct Roots {
     version: Option<String>,
     events: KeyspaceEvents,
     now: f64,
+    cron: Vec<CronLast>,
+    rq_scheduler: RqSchedulerSummary,
 }
+
+/// RQ cron entries read per overview: a bound on the reply, far above real configurations.
+pub const MAX_CRON_ENTRIES: usize = 1000;
 
 impl RqClient {
     /// Reads the overview (`rqctl info`).
@@ -52,6 +58,8 @@ impl RqClient {
             queues: queues.into_iter().map(|(q, _)| q).collect(),
             workers,
             rate_limits,
+            cron: roots.cron,
+            rq_scheduler: roots.rq_scheduler,
             problems: roots.problems,
         })
     }
@@ -92,6 +100,17 @@ impl RqClient {
         pipe.cmd("INFO").arg("server");
         pipe.cmd("CONFIG").arg("GET").arg("notify-keyspace-events");
         pipe.cmd("TIME");
+        pipe.cmd("ZRANGE")
+            .arg(self.keys.cron_jobs())
+            .arg(0)
+            .arg(MAX_CRON_ENTRIES - 1)
+            .arg("WITHSCORES");
+        pipe.cmd("ZCARD").arg(super::keys::RQ_SCHEDULER_JOBS);
+        pipe.cmd("ZRANGE")
+            .arg(super::keys::RQ_SCHEDULER_JOBS)
+            .arg(0)
+            .arg(0)
+            .arg("WITHSCORES");
         let mut r = Replies::new(self.pipeline("read queues and workers", pipe).await?);
         let mut problems = Vec::new();
         let queue_keys = set_or_problem(r.next(), &self.keys.queues(), &mut problems);
@@ -120,6 +139,18 @@ impl RqClient {
         let version = reply::text(&r.next()).and_then(|info| info_field(&info, "redis_version"));
         let events = keyspace_events(&r.next());
         let now = server_time(&r.next());
+        let mut cron: Vec<CronLast> = reply::scored(&r.next())
+            .into_iter()
+            .map(|(name, at)| CronLast {
+                name: super::keys::name_from_bytes(&name),
+                last_enqueued_at: super::model::Timestamp::from_unix(at),
+            })
+            .collect();
+        cron.sort_by(|a, b| a.name.cmp(&b.name));
+        let rq_scheduler = RqSchedulerSummary {
+            jobs: count(&r.next()),
+            next_run: first_score(&r.next()),
+        };
         Ok(Roots {
             problems,
             rate_limit_keys,
@@ -130,6 +161,8 @@ impl RqClient {
             version,
             events,
             now,
+            cron,
+            rq_scheduler,
         })
     }
 
@@ -156,7 +189,9 @@ impl RqClient {
                 }
                 for w in roots.workers.get(ws).unwrap_or_default() {
                     let key = client.keys.worker(w);
-                    pipe.cmd("HGETALL").arg(&key);
+                    let mut hmget = redis::cmd("HMGET");
+                    hmget.arg(&key).arg(&WORKER_FIELDS[..]);
+                    pipe.add_command(hmget);
                     pipe.cmd("TTL").arg(&key);
                     pipe.cmd("SMEMBERS").arg(client.keys.worker_executions(w));
                 }
@@ -176,11 +211,22 @@ impl RqClient {
                 queues.push(queue_from_replies(&mut r, &self.keys, name));
             }
             for name in roots.workers.get(ws).unwrap_or_default() {
-                let fields = reply::pairs(&r.next());
+                let values = r.next();
                 let ttl = reply::int(&r.next());
+                // The fields this reads, by name: HMGET sends no names back, which halves
+                // the bytes of 200 workers (a scrape's largest reply).
+                let fields: Vec<(&[u8], &[u8])> = WORKER_FIELDS
+                    .iter()
+                    .zip(reply::items(&values))
+                    .filter_map(|(f, v)| match v {
+                        Value::BulkString(b) => Some((f.as_bytes(), b.as_slice())),
+                        Value::SimpleString(t) => Some((f.as_bytes(), t.as_bytes())),
+                        _ => None,
+                    })
+                    .collect();
                 let executions = reply::members(&r.next());
                 // A member whose key is gone is a stale registration: RQ does not count it.
-                if !fields.is_empty() {
+                if ttl != Some(-2) && !fields.is_empty() {
                     let mut w = worker_from_hash(name, &fields, ttl);
                     with_executions(&mut w, &executions);
                     workers.push(w);
@@ -335,8 +381,28 @@ fn set_or_problem(v: Value, key: &[u8], problems: &mut Vec<String>) -> Vec<Vec<u
 /// ~9,000 queues, or a few hundred queues and ~2,000 workers, are still read in one.
 const COMMANDS_PER_TRIP: usize = 100_000;
 
-/// A worker's share of `COMMANDS_PER_TRIP`: HGETALL, TTL and SMEMBERS of its executions,
-/// plus the ~32 values of the HGETALL reply, which weigh like commands.
+/// The worker hash fields `worker_from_hash` reads (HMGET, in this order).
+const WORKER_FIELDS: [&str; 16] = [
+    "state",
+    "queues",
+    "current_job",
+    "current_job_working_time",
+    "hostname",
+    "pid",
+    "ip_address",
+    "birth",
+    "last_heartbeat",
+    "death",
+    "shutdown_requested_date",
+    "successful_job_count",
+    "failed_job_count",
+    "total_working_time",
+    "version",
+    "python_version",
+];
+
+/// A worker's share of `COMMANDS_PER_TRIP`: HMGET, TTL and SMEMBERS of its executions,
+/// plus the values of the HMGET reply, which weigh like commands.
 const WORKER_COST: usize = 35;
 
 /// RQ 3.0 keeps no `current_job` in the worker hash: its running executions are members
@@ -361,7 +427,7 @@ fn with_executions(w: &mut WorkerInfo, members: &[Vec<u8>]) {
 
 /// Commands `read_queue` sends per queue.
 fn queue_cost() -> usize {
-    2 + Registry::ALL.len()
+    3 + Registry::ALL.len()
         + Registry::ALL
             .iter()
             .filter(|r| r.expires_by_score())
@@ -403,6 +469,18 @@ fn read_queue(pipe: &mut redis::Pipeline, keys: &Keys, q: &str, now: f64) {
             pipe.cmd("ZCOUNT").arg(&key).arg(0).arg(now);
         }
     }
+    pipe.cmd("ZRANGE")
+        .arg(keys.registry(Registry::Scheduled, q))
+        .arg(0)
+        .arg(0)
+        .arg("WITHSCORES");
+}
+
+/// The score of the first member of a `ZRANGE … WITHSCORES` reply, as a time.
+fn first_score(v: &Value) -> Option<super::model::Timestamp> {
+    reply::scored(v)
+        .first()
+        .and_then(|(_, s)| super::model::Timestamp::from_unix(*s))
 }
 
 /// The replies of `read_queue`, in the same order: the queue and its head job's id.
@@ -425,6 +503,7 @@ fn queue_from_replies(r: &mut Replies, keys: &Keys, name: &str) -> (QueueInfo, O
         workers: 0,
         oldest_queued_at: None,
         expired: 0,
+        next_scheduled_at: None,
         problem: None,
     };
     for reg in Registry::ALL {
@@ -437,6 +516,7 @@ fn queue_from_replies(r: &mut Replies, keys: &Keys, name: &str) -> (QueueInfo, O
         q.expired += expired;
         *registry_slot(&mut q, reg) = total.saturating_sub(expired);
     }
+    q.next_scheduled_at = first_score(&r.next());
     if !problems.is_empty() {
         q.problem = Some(problems.join("; "));
     }
@@ -471,16 +551,19 @@ fn count(v: &Value) -> u64 {
 }
 
 /// Builds a worker from its hash fields (lenient: every field may be missing or garbage).
-pub(crate) fn worker_from_hash(
+pub(crate) fn worker_from_hash<K: AsRef<[u8]>, V: AsRef<[u8]>>(
     name: &str,
-    fields: &[(Vec<u8>, Vec<u8>)],
+    fields: &[(K, V)],
     ttl: Option<i64>,
 ) -> WorkerInfo {
-    let map: HashMap<&[u8], String> = fields
-        .iter()
-        .map(|(k, v)| (k.as_slice(), String::from_utf8_lossy(v).into_owned()))
-        .collect();
-    let get = |k: &str| map.get(k.as_bytes()).filter(|v| !v.is_empty()).cloned();
+    // A scan of ~16 fields per lookup: cheaper than hashing them all (200 workers a scrape).
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(f, _)| f.as_ref() == k.as_bytes())
+            .map(|(_, v)| String::from_utf8_lossy(v.as_ref()).into_owned())
+            .filter(|v| !v.is_empty())
+    };
     let ts = |k: &str| get(k).and_then(|v| decode::timestamp(&v));
     let death = ts("death");
     let shutdown = ts("shutdown_requested_date");
@@ -670,8 +753,8 @@ mod tests {
     fn reads_are_cut_into_bounded_pipelines_only_when_large() {
         assert_eq!(
             queue_cost(),
-            2 + Registry::ALL.len() + 3,
-            "LLEN, LINDEX, a ZCARD per registry, a ZCOUNT per expiring one"
+            3 + Registry::ALL.len() + 3,
+            "LLEN, LINDEX, a ZCARD per registry, a ZCOUNT per expiring one, the next scheduled"
         );
         assert_eq!(check_trips(0, 0, COMMANDS_PER_TRIP), 0, "nothing to read");
         // The usual server: one pipeline, as before.
@@ -679,7 +762,7 @@ mod tests {
         assert_eq!(check_trips(500, 2000, COMMANDS_PER_TRIP), 1);
         assert_eq!(check_trips(0, 1, COMMANDS_PER_TRIP), 1);
         // 100,000 queues and 50,000 workers: as few pipelines as the budget allows, give or
-        // take the partly filled ones where queues end and at the very end (29 with 11
+        // take the partly filled ones where queues end and at the very end (30 with 12
         // commands per queue).
         let cost = 100_000 * queue_cost() + 50_000 * WORKER_COST;
         let fewest = cost.div_ceil(COMMANDS_PER_TRIP);

@@ -31,6 +31,7 @@ fn queue(name: &str, queued: u64, failed: u64, workers: u64) -> QueueInfo {
         workers,
         oldest_queued_at: if queued > 0 { ago(312) } else { None },
         expired: 0,
+        next_scheduled_at: None,
         problem: None,
     }
 }
@@ -90,6 +91,8 @@ pub fn overview() -> Overview {
             worker("w-stale", "busy", Some("job-stuck"), 600),
         ],
         rate_limits: Vec::new(),
+        cron: Vec::new(),
+        rq_scheduler: crate::rq::RqSchedulerSummary::default(),
         problems: Vec::new(),
     }
 }

@@ -270,6 +270,7 @@ mod tests {
             workers: 0,
             oldest_queued_at: None,
             expired: 0,
+            next_scheduled_at: None,
             problem: None,
         }
     }

@@ -64,6 +64,13 @@ pub struct SuspendArgs {
     /// Resume by itself after this long (e.g. 90s, 10m, 1h30m; at least 1ms).
     #[arg(long, value_parser = positive_duration)]
     pub duration: Option<Duration>,
+    /// Then wait until no worker runs a job (the deploy recipe: suspend --wait, deploy,
+    /// resume). Exit code 4 when --max-wait elapses first.
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up after this long (exit code 4), e.g. 10m.
+    #[arg(long, requires = "wait", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub max_wait: Option<Duration>,
 }
 
 /// A duration for a suspension: Redis keeps it to the millisecond, so anything shorter
@@ -113,7 +120,9 @@ pub async fn suspend(
     let resumes_at = args
         .duration
         .map(|d| humantime::format_rfc3339_seconds(std::time::SystemTime::now() + d).to_string());
-    if out.json {
+    if out.json && args.wait {
+        // One document per command: the wait's, printed when it ends.
+    } else if out.json {
         let report = suspension_report("suspend", true);
         out.json(&Suspension {
             ok: true,
@@ -132,7 +141,18 @@ pub async fn suspend(
             "suspended{until}: workers take no new jobs (an idle worker finishes one more job before it notices)"
         ));
     }
-    Ok(ExitCode::SUCCESS)
+    if !args.wait {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let cond = crate::cli::wait::condition::Condition {
+        workers_idle: true,
+        ..Default::default()
+    };
+    let pace = super::wait::Pace {
+        max_wait: args.max_wait,
+        interval: Duration::from_secs(1),
+    };
+    super::wait::wait_until(&cond, &pace, client, out).await
 }
 
 pub async fn resume(client: &mut RqClient, out: &mut Output) -> anyhow::Result<ExitCode> {

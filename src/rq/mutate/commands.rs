@@ -165,9 +165,14 @@ impl RqClient {
     }
 
     /// `rq suspend`: workers stop taking new jobs (an idle worker runs one more first).
+    /// The value is the UNIX time of the suspension where RQ writes `1`: workers only check
+    /// that the key exists, and `rqctl check --suspended-for` can then say for how long.
     pub async fn suspend(&mut self, duration: Option<Duration>) -> Result<()> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_secs());
         let mut cmd = redis::cmd("SET");
-        cmd.arg(self.keys.suspended()).arg(1);
+        cmd.arg(self.keys.suspended()).arg(now);
         if let Some(d) = duration {
             // PX keeps the duration to the millisecond, as the caller asked (EX would round).
             cmd.arg("PX")

@@ -1,0 +1,4 @@
+//! Prometheus exposition of the overview: `rqctl metrics` (once) and `--listen` (a server).
+
+pub mod exposition;
+pub mod server;
