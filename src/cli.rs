@@ -79,6 +79,8 @@ pub enum Command {
     Clean(cmd::worker::CleanArgs),
     /// Print a shell completion script.
     Completions(cmd::completions::CompletionsArgs),
+    /// The config file's contexts: target, password source (never the password), read-only.
+    Contexts,
 }
 
 impl Command {
@@ -92,7 +94,8 @@ impl Command {
             | Self::Job(_)
             | Self::Schedules(_)
             | Self::Ratelimits(_)
-            | Self::Completions(_) => return None,
+            | Self::Completions(_)
+            | Self::Contexts => return None,
             Self::Requeue(_) => "requeue jobs",
             Self::Empty(_) => "empty queues",
             Self::Delete(_) => "delete jobs",
@@ -124,7 +127,13 @@ pub async fn main() -> ExitCode {
                 e.downcast_ref::<crate::rq::Error>(),
                 Some(crate::rq::Error::InvalidUrl { .. })
             );
-            if bad_url || e.downcast_ref::<UsageError>().is_some() {
+            // A config file that does not parse or names no such context is a usage error;
+            // a password source that fails is a runtime one.
+            let bad_config = matches!(
+                e.downcast_ref::<crate::config::ConfigError>(),
+                Some(c) if !matches!(c, crate::config::ConfigError::Password { .. })
+            );
+            if bad_url || bad_config || e.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
             } else {
                 ExitCode::from(1)
@@ -162,11 +171,22 @@ async fn run(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
         cmd::completions::run(args, out)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if let Some(what) = cli.command.mutation() {
-        guard_writable(cli.read_only, what)?;
+    if let Command::Contexts = &cli.command {
+        return cmd::contexts::run(&cli.connect, out);
     }
-    let opts = cli.connect.options()?;
-    let mut client = RqClient::connect(&opts).await?;
+    let resolved = cli.connect.resolve(None, cli.read_only)?;
+    for w in &resolved.warnings {
+        out.note(w);
+    }
+    if let Some(what) = cli.command.mutation() {
+        if let (true, Some(name)) = (resolved.read_only_by_context, &resolved.context) {
+            anyhow::bail!(
+                "context {name} is read-only (read_only = true in the config file): refusing to {what}"
+            );
+        }
+        guard_writable(resolved.read_only, what)?;
+    }
+    let mut client = RqClient::connect(&resolved.connect).await?;
     let c = &mut client;
     match &cli.command {
         Command::Info(args) => return cmd::info::info(args, c, out).await,
@@ -188,7 +208,7 @@ async fn run(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
         Command::Suspend(args) => return cmd::worker::suspend(args, c, out).await,
         Command::Resume => return cmd::worker::resume(c, out).await,
         Command::Clean(args) => return cmd::worker::clean(args, c, out).await,
-        Command::Completions(_) => {}
+        Command::Completions(_) | Command::Contexts => {}
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -10,11 +10,13 @@ pub mod keys;
 pub mod model;
 pub mod mutate;
 mod overview;
+mod password;
 pub mod pickle;
 mod rate_limits;
 mod reply;
 mod results;
 mod schedules;
+pub mod sentinel;
 pub mod watch;
 
 pub use client::{ConnectOptions, RqClient, redact_url};
@@ -22,3 +24,4 @@ pub use error::{Error, Result};
 pub use jobs::MAX_PAGE;
 pub use model::*;
 pub use overview::{NEEDED_EVENT_FLAGS, events_sufficient};
+pub use password::Password;

@@ -35,6 +35,12 @@ pub struct Options {
     pub read_only: bool,
     /// Add the keyspace flags rqtop needs to the server's config first.
     pub enable_events: bool,
+    /// The config file's context in use, shown in the header.
+    pub context: Option<String>,
+    /// The context's header colour.
+    pub accent: Option<String>,
+    /// Only these queues (all when empty).
+    pub queues: Vec<String>,
 }
 
 const CHANNEL: usize = 16;
@@ -68,6 +74,8 @@ pub async fn run(mut client: RqClient, opts: Options) -> anyhow::Result<()> {
     };
     let mut app = App::new(&target, opts.read_only);
     app.status = notice;
+    app.context.clone_from(&opts.context);
+    app.only_queues.clone_from(&opts.queues);
     let guard = terminal::TerminalGuard::enter()?;
     run_loop(guard, client, opts, app).await
 }
@@ -78,7 +86,7 @@ async fn run_loop(
     opts: Options,
     mut app: App,
 ) -> anyhow::Result<()> {
-    let theme = theme::Theme::from_env();
+    let theme = theme::Theme::from_env().with_accent(opts.accent.as_deref());
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(CHANNEL);
     let (msg_tx, mut msg_rx) = mpsc::channel::<Msg>(CHANNEL);
     let cfg = RefreshConfig {

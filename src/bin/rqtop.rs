@@ -37,15 +37,33 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: TopArgs) -> anyhow::Result<()> {
-    let opts = tui::Options {
-        interval: args.interval,
-        read_only: args.read_only,
-        enable_events: args.enable_events,
-    };
     if !args.demo {
-        let client = RqClient::connect(&args.connect.options()?).await?;
+        let resolved = args.connect.resolve(args.interval, args.read_only)?;
+        // On the normal screen, before the TUI covers it.
+        for w in &resolved.warnings {
+            let _ = writeln!(std::io::stderr(), "rqtop: {}", rqtop::present::safe(w));
+        }
+        let opts = tui::Options {
+            interval: resolved.interval,
+            read_only: resolved.read_only,
+            enable_events: args.enable_events,
+            context: resolved.context.clone(),
+            accent: resolved.accent.clone(),
+            queues: resolved.queues.clone(),
+        };
+        let client = RqClient::connect(&resolved.connect).await?;
         return tui::run(client, opts).await;
     }
+    let opts = tui::Options {
+        interval: args
+            .interval
+            .unwrap_or(rqtop::config::resolve::DEFAULT_INTERVAL),
+        read_only: args.read_only,
+        enable_events: args.enable_events,
+        context: None,
+        accent: None,
+        queues: Vec::new(),
+    };
     // A private redis-server with a moving workload; both end with rqtop.
     let server = demo::DemoServer::start()?;
     let (stop, stopped) = tokio::sync::watch::channel(false);

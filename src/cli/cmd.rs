@@ -1,6 +1,7 @@
 //! One file per rqctl subcommand.
 
 pub mod completions;
+pub mod contexts;
 pub mod empty;
 pub mod info;
 pub mod job;

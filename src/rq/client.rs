@@ -18,6 +18,11 @@ pub struct ConnectOptions {
     pub response_timeout: Duration,
     /// RQ's key names (`rq`, or RQ 3.0's `RQ_KEY_PREFIX`).
     pub keys: super::keys::Keys,
+    /// User and password given apart from the URL (they replace the URL's own).
+    pub username: Option<String>,
+    pub password: Option<super::Password>,
+    /// The sentinels' credentials and TLS, for `redis+sentinel://` URLs.
+    pub sentinel: super::sentinel::SentinelAuth,
 }
 
 impl ConnectOptions {
@@ -30,6 +35,9 @@ impl ConnectOptions {
             connect_timeout: Duration::from_secs(5),
             response_timeout: Duration::from_secs(10),
             keys: super::keys::Keys::default(),
+            username: None,
+            password: None,
+            sentinel: super::sentinel::SentinelAuth::default(),
         }
     }
 }
@@ -86,7 +94,13 @@ impl RqClient {
             _ => None,
         };
         // No CLIENT SETINFO on connect: it would cost a round trip before every command.
-        let settings = info.redis_settings().clone().set_skip_set_lib_name();
+        let mut settings = info.redis_settings().clone().set_skip_set_lib_name();
+        if let Some(user) = &opts.username {
+            settings = settings.set_username(user);
+        }
+        if let Some(pw) = &opts.password {
+            settings = settings.set_password(pw.expose());
+        }
         let client = redis::Client::open(info.set_redis_settings(settings)).map_err(invalid)?;
         let db = client.get_connection_info().redis_settings().db();
         let config = redis::aio::ConnectionManagerConfig::new()
@@ -107,7 +121,7 @@ impl RqClient {
                 });
             }
             Ok(Err(e)) => {
-                return Err(match classify_connect_error(&shown, &e, &opts.url) {
+                return Err(match classify_connect_error(&shown, &e, opts) {
                     Error::Connect { url, reason } => Error::Connect {
                         url,
                         reason: explained(reason, peer).await,
@@ -241,8 +255,11 @@ fn is_auth_reason(reason: &str) -> bool {
         || r.contains("invalid username-password")
 }
 
-fn classify_connect_error(url: &str, e: &redis::RedisError, raw_url: &str) -> Error {
-    let reason = scrub_url_secrets(&describe(e), raw_url);
+fn classify_connect_error(url: &str, e: &redis::RedisError, opts: &ConnectOptions) -> Error {
+    let mut reason = scrub_url_secrets(&describe(e), &opts.url);
+    if let Some(pw) = opts.password.as_ref().filter(|p| !p.expose().is_empty()) {
+        reason = reason.replace(pw.expose(), "***");
+    }
     if e.kind() == redis::ErrorKind::AuthenticationFailed || is_auth_reason(&reason) {
         Error::Auth {
             url: url.to_string(),

@@ -1,6 +1,7 @@
 //! The app state and its reducer: `update(msg, now)` mutates state and returns commands for
 //! the refresh task. No I/O happens here, so every transition is testable without a terminal.
 
+mod context_queues;
 mod job_actions;
 mod mutations;
 mod navigation;
@@ -12,6 +13,8 @@ use std::collections::BTreeSet;
 use std::time::SystemTime;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use context_queues::keep_only;
 
 use super::action::Action;
 use super::history::History;
@@ -130,6 +133,10 @@ pub struct App {
     pub status: Option<Status>,
     pub history: History,
     pub read_only: bool,
+    /// The config file's context in use (shown in the header).
+    pub context: Option<String>,
+    /// The context's queues: only these are shown (all when empty).
+    pub only_queues: Vec<String>,
     pub should_quit: bool,
     /// Rows a page key moves (the table height, set by the view).
     pub page_rows: usize,
@@ -173,6 +180,8 @@ impl App {
             status: None,
             history: History::default(),
             read_only,
+            context: None,
+            only_queues: Vec::new(),
             should_quit: false,
             page_rows: 10,
             watch_sent: None,
@@ -211,7 +220,8 @@ impl App {
                     self.status = None;
                 }
             }
-            Msg::OverviewLoaded(ov, at) => {
+            Msg::OverviewLoaded(mut ov, at) => {
+                keep_only(&mut ov, &self.only_queues);
                 if self.jobs.queue.is_none() {
                     self.jobs.queue = ov.queues.first().map(|q| q.name.clone());
                 }

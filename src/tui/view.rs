@@ -1,6 +1,8 @@
 //! Drawing. Views read the app state and build widgets; they do no I/O and take `now` as a
 //! parameter so that snapshots are deterministic.
 
+#[cfg(test)]
+mod context_tests;
 mod detail;
 mod jobs;
 mod popup;
@@ -132,7 +134,15 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: S
     // Segments in the order shown; a narrow terminal drops or cuts them whole, never mid-word:
     // first the age, then the URL is cut in the middle, then the problem text is cut.
     let mut target = app.target.clone(); // cut below from the whole URL, never twice
-    let mut badges: Vec<(String, ratatui::style::Style)> = vec![(conn, Style::new())];
+    let mut badges: Vec<(String, ratatui::style::Style)> = Vec::new();
+    // The context first: which of several servers this is matters most.
+    if let Some(name) = &app.context {
+        badges.push((
+            format!("ctx {}", present::safe(name)),
+            Style::new().add_modifier(ratatui::style::Modifier::BOLD),
+        ));
+    }
+    badges.push((conn, Style::new()));
     // RQ 3.0's RQ_KEY_PREFIX: another prefix is another set of queues on the same server.
     if let Some(p) = app.overview.as_ref().map(|o| o.redis.prefix.as_str())
         && p != "rq"
