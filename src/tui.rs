@@ -44,6 +44,20 @@ pub struct Options {
 }
 
 const CHANNEL: usize = 16;
+
+/// Where rqtop looks, as the header says it: the URL (password as `***`), the master a
+/// Sentinel URL led to, and a custom key prefix (another set of queues on the same server).
+#[must_use]
+pub fn target_label(client: &RqClient) -> String {
+    let mut s = client.url().to_string();
+    if let Some(m) = client.master() {
+        s = format!("{s} master {m}");
+    }
+    match client.keys().prefix() {
+        "rq" => s,
+        p => format!("{s} prefix {}", crate::present::safe(p)),
+    }
+}
 const TICK: Duration = Duration::from_secs(1);
 
 /// Runs the console until the user quits or a signal asks it to.
@@ -67,11 +81,7 @@ pub async fn run(mut client: RqClient, opts: Options) -> anyhow::Result<()> {
             },
         });
     }
-    // A custom key prefix is part of where rqtop looks: say it next to the URL.
-    let target = match client.keys().prefix() {
-        "rq" => client.url().to_string(),
-        p => format!("{} prefix {}", client.url(), crate::present::safe(p)),
-    };
+    let target = target_label(&client);
     let mut app = App::new(&target, opts.read_only);
     app.status = notice;
     app.context.clone_from(&opts.context);

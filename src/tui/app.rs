@@ -220,6 +220,16 @@ impl App {
                     self.status = None;
                 }
             }
+            Msg::MasterChanged { target } => {
+                self.status = Some(Status {
+                    text: format!(
+                        "Sentinel failover: now on {}",
+                        crate::present::safe(&target)
+                    ),
+                    tone: Tone::Warn,
+                });
+                self.target = target;
+            }
             Msg::OverviewLoaded(mut ov, at) => {
                 keep_only(&mut ov, &self.only_queues);
                 if self.jobs.queue.is_none() {

@@ -44,6 +44,10 @@ pub enum Msg {
         result: Result<Vec<Report>, String>,
     },
     ConnectionChanged(ConnState),
+    /// Sentinel promoted another server: rqtop now reads from it (the header's new target).
+    MasterChanged {
+        target: String,
+    },
 }
 
 /// What the app wants kept fresh; the refresh task re-reads these when they go stale.
