@@ -23,6 +23,8 @@ use support::{RedisServer, Rq, interop_dir, wait_for};
 use tokio::sync::mpsc;
 
 const MASTER: &str = "mymaster";
+const SENTINEL_PW: &str = "sentinel-S3cret";
+const MASTER_PW: &str = "master-S3cret";
 
 /// One `redis-server --sentinel`, killed on drop.
 struct Sentinel {
@@ -33,6 +35,11 @@ struct Sentinel {
 
 impl Sentinel {
     fn start(master_port: u16) -> Self {
+        Self::start_with(master_port, 2, "")
+    }
+
+    /// With `quorum` and extra config lines (passwords).
+    fn start_with(master_port: u16, quorum: u8, extra: &str) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -45,7 +52,7 @@ impl Sentinel {
         std::fs::write(
             &conf,
             format!(
-                "port {port}\nbind 127.0.0.1\ndir {dir}\nsentinel monitor {MASTER} 127.0.0.1 {master_port} 2\n\
+                "port {port}\nbind 127.0.0.1\ndir {dir}\nsentinel monitor {MASTER} 127.0.0.1 {master_port} {quorum}\n{extra}\
                  sentinel down-after-milliseconds {MASTER} 2000\nsentinel failover-timeout {MASTER} 10000\n\
                  sentinel parallel-syncs {MASTER} 1\n",
                 dir = dir.display()
@@ -68,7 +75,11 @@ impl Sentinel {
     }
 
     fn conn(&self) -> redis::RedisResult<redis::Connection> {
-        redis::Client::open(format!("redis://127.0.0.1:{}", self.port))?.get_connection()
+        let mut c =
+            redis::Client::open(format!("redis://127.0.0.1:{}", self.port))?.get_connection()?;
+        // A sentinel with a password answers PING only after AUTH; the test knows it.
+        let _: redis::RedisResult<()> = redis::cmd("AUTH").arg(SENTINEL_PW).query(&mut c);
+        Ok(c)
     }
 
     fn master_port(&self) -> Option<u16> {
@@ -414,4 +425,72 @@ async fn no_sentinel_answering_is_one_clear_error() {
         "a malformed Sentinel URL is a usage error"
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("no master name"));
+}
+
+/// Separate credentials: the sentinel wants one password (from the environment), the master
+/// another (from a file), both named by a config-file context; neither is ever printed.
+#[test]
+fn a_context_gives_sentinel_and_master_their_own_passwords() {
+    let master = RedisServer::start_with(&["--requirepass", MASTER_PW]);
+    let sentinel = Sentinel::start_with(
+        master.port,
+        1,
+        &format!("requirepass {SENTINEL_PW}\nsentinel auth-pass {MASTER} {MASTER_PW}\n"),
+    );
+    let dir = std::env::temp_dir().join(format!("rqtop-sentinel-ctx-{}", sentinel.port));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pw = dir.join("master.pw");
+    std::fs::write(&pw, MASTER_PW).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[contexts.ha]\npassword_file = \"{}\"\n[contexts.ha.sentinel]\nhosts = [\"127.0.0.1:{}\"]\nmaster = \"{MASTER}\"\npassword_env = \"SENT_PW\"\n",
+            pw.display(),
+            sentinel.port
+        ),
+    )
+    .unwrap();
+    let cfg = config.to_str().unwrap();
+    let run = |env: &[(&str, &str)], args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_rqctl"))
+            .args(["--config", cfg, "-c", "ha"])
+            .args(args)
+            .env_remove("RQ_REDIS_URL")
+            .env_remove("REDIS_URL")
+            .env_remove("REDISCLI_AUTH")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let o = run(&[("SENT_PW", SENTINEL_PW)], &["queues", "--json"]);
+    let all = support::text(&o);
+    assert!(o.status.success(), "{all}");
+    assert!(!all.contains("S3cret"), "{all}");
+    // The sentinel's password wrong: the error says which sentinel refused, no password.
+    let o = run(&[("SENT_PW", "wrong-S3cret")], &["queues"]);
+    let all = support::text(&o);
+    assert_eq!(o.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains(&format!("127.0.0.1:{}", sentinel.port)),
+        "{all}"
+    );
+    assert!(!all.contains("S3cret"), "{all}");
+    // rqctl contexts shows the sentinels, never a password.
+    let o = run(&[("SENT_PW", SENTINEL_PW)], &["contexts"]);
+    let all = support::text(&o);
+    assert!(
+        all.contains(&format!(
+            "redis+sentinel://127.0.0.1:{}/{MASTER}/0",
+            sentinel.port
+        )),
+        "{all}"
+    );
+    assert!(!all.contains("S3cret"), "{all}");
+    let _ = std::fs::remove_dir_all(dir);
 }
