@@ -7,6 +7,7 @@ pub mod history;
 pub mod keymap;
 pub mod msg;
 pub mod refresh;
+pub mod switch;
 pub mod terminal;
 pub mod theme;
 pub mod view;
@@ -41,6 +42,9 @@ pub struct Options {
     pub accent: Option<String>,
     /// Only these queues (all when empty).
     pub queues: Vec<String>,
+    /// The config file's contexts (for `:ctx`), and how to connect to one.
+    pub contexts: Vec<String>,
+    pub switcher: Option<switch::Switcher>,
 }
 
 const CHANNEL: usize = 16;
@@ -86,6 +90,7 @@ pub async fn run(mut client: RqClient, opts: Options) -> anyhow::Result<()> {
     app.status = notice;
     app.context.clone_from(&opts.context);
     app.only_queues.clone_from(&opts.queues);
+    app.contexts.clone_from(&opts.contexts);
     let guard = terminal::TerminalGuard::enter()?;
     run_loop(guard, client, opts, app).await
 }
@@ -96,15 +101,10 @@ async fn run_loop(
     opts: Options,
     mut app: App,
 ) -> anyhow::Result<()> {
-    let theme = theme::Theme::from_env().with_accent(opts.accent.as_deref());
-    let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(CHANNEL);
-    let (msg_tx, mut msg_rx) = mpsc::channel::<Msg>(CHANNEL);
-    let cfg = RefreshConfig {
-        poll: opts.interval,
-        ..RefreshConfig::default()
-    };
-    let mut tasks = JoinSet::new();
-    tasks.spawn(refresh::run(client, cmd_rx, msg_tx, cfg));
+    let mut theme = theme::Theme::from_env().with_accent(opts.accent.as_deref());
+    let (mut cmd_tx, mut msg_rx, mut tasks) = start_refresh(client, opts.interval);
+    // `:ctx` results: their own channel, so that nothing of the old target arrives after.
+    let (switch_tx, mut switch_rx) = mpsc::channel::<(String, Result<switch::Switched, String>)>(1);
 
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
@@ -131,6 +131,23 @@ async fn run_loop(
                 None => return Ok(()),
             },
             () = signals.recv() => return Ok(()),
+            Some((name, result)) = switch_rx.recv() => {
+                match result {
+                    Ok(sw) => {
+                        // Dropping the old channels and task set ends the old refresh task.
+                        theme = theme::Theme::from_env().with_accent(sw.accent.as_deref());
+                        app = switch::fresh_app(&app, &sw);
+                        (cmd_tx, msg_rx, tasks) = start_refresh(sw.client, sw.interval);
+                    }
+                    Err(e) => {
+                        app.status = Some(Status {
+                            text: format!("could not switch to context {name}: {e}"),
+                            tone: Tone::Bad,
+                        });
+                    }
+                }
+                Msg::Resized // an update that sends the new task its watch
+            },
             msg = msg_rx.recv() => match msg {
                 Some(m) => m,
                 None => anyhow::bail!("the refresh task stopped"),
@@ -147,6 +164,10 @@ async fn run_loop(
         }
         for msg in batch {
             for cmd in app.update(msg, SystemTime::now()) {
+                if let Command::SwitchContext(name) = cmd {
+                    start_switch(&opts, name, &switch_tx);
+                    continue;
+                }
                 let is_watch = matches!(cmd, Command::SetWatch(_));
                 if cmd_tx.try_send(cmd).is_err() {
                     if is_watch {
@@ -164,6 +185,38 @@ async fn run_loop(
             return Ok(());
         }
     }
+}
+
+type Refresh = (mpsc::Sender<Command>, mpsc::Receiver<Msg>, JoinSet<()>);
+
+/// A refresh task for `client`, with its own channels.
+fn start_refresh(client: RqClient, poll: Duration) -> Refresh {
+    let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(CHANNEL);
+    let (msg_tx, msg_rx) = mpsc::channel::<Msg>(CHANNEL);
+    let cfg = RefreshConfig {
+        poll,
+        ..RefreshConfig::default()
+    };
+    let mut tasks = JoinSet::new();
+    tasks.spawn(refresh::run(client, cmd_rx, msg_tx, cfg));
+    (cmd_tx, msg_rx, tasks)
+}
+
+/// Connects to context `name` in the background; the result comes back on `done`.
+fn start_switch(
+    opts: &Options,
+    name: String,
+    done: &mpsc::Sender<(String, Result<switch::Switched, String>)>,
+) {
+    let done = done.clone();
+    let Some(switcher) = opts.switcher.clone() else {
+        let _ = done.try_send((name, Err("this rqtop cannot switch contexts".into())));
+        return;
+    };
+    tokio::spawn(async move {
+        let result = (switcher.0)(name.clone()).await;
+        let _ = done.send((name, result)).await;
+    });
 }
 
 /// The terminal went away under us (closed SSH session, killed pty): EIO, ENXIO or a

@@ -336,3 +336,90 @@ fn rqtop_pids(config: &Path) -> Vec<(u32, String)> {
     }
     out
 }
+
+/// `:ctx NAME` in the real rqtop: it reconnects to the other context's server (with that
+/// context's password and read-only state) and shows only its data; an unknown context is a
+/// message, and rqtop keeps running.
+#[test]
+fn rqtop_switches_context_from_the_command_bar() {
+    let s = setup();
+    let other = RedisServer::start();
+    let mut c = other.conn();
+    let _: () = redis::cmd("SADD")
+        .arg("rq:queues")
+        .arg("rq:queue:beta")
+        .query(&mut c)
+        .unwrap();
+    let _: () = redis::cmd("RPUSH")
+        .arg("rq:queue:beta")
+        .arg("j1")
+        .query(&mut c)
+        .unwrap();
+    let mut a = s.server.conn();
+    let _: () = redis::cmd("AUTH").arg(PW).query(&mut a).unwrap();
+    let _: () = redis::cmd("SADD")
+        .arg("rq:queues")
+        .arg("rq:queue:alpha")
+        .query(&mut a)
+        .unwrap();
+    let config = s.dir.join("two.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "default_context = \"a\"\n[contexts.a]\nurl = \"redis://127.0.0.1:{}/0\"\npassword_env = \"RQTEST_PW\"\n\
+             [contexts.b]\nurl = \"redis://127.0.0.1:{}/0\"\nread_only = true\naccent = \"red\"\n",
+            s.server.port, other.port
+        ),
+    )
+    .unwrap();
+    let socket = format!("rqtop-ctxsw-{}", s.server.port);
+    let tmux = |args: &[&str]| {
+        let o = Command::new("tmux")
+            .args(["-L", &socket])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let cmd = format!(
+        "env -u REDIS_URL -u RQ_REDIS_URL -u REDISCLI_AUTH RQTEST_PW={PW} {} --config {}",
+        env!("CARGO_BIN_EXE_rqtop"),
+        config.display()
+    );
+    tmux(&["new-session", "-d", "-s", "t", "-x", "80", "-y", "24", &cmd]);
+    let wait = |what: &str, ok: &dyn Fn(&str) -> bool| {
+        wait_for(Duration::from_secs(15), || {
+            let sc = tmux(&["capture-pane", "-p", "-t", "t"]);
+            ok(&sc).then_some(sc)
+        })
+        .unwrap_or_else(|| {
+            let sc = tmux(&["capture-pane", "-p", "-t", "t"]);
+            let _ = Command::new("tmux")
+                .args(["-L", &socket, "kill-server"])
+                .output();
+            panic!("waiting for {what}:\n{sc}")
+        })
+    };
+    wait("context a", &|sc| {
+        sc.contains("ctx a") && sc.contains("│alpha")
+    });
+    tmux(&["send-keys", "-t", "t", ":ctx nope", "Enter"]);
+    wait("the unknown-context message", &|sc| {
+        sc.contains("no context nope (known: a, b)")
+    });
+    tmux(&["send-keys", "-t", "t", ":ctx b", "Enter"]);
+    let sc = wait("context b", &|sc| {
+        sc.contains("ctx b") && sc.contains("│beta")
+    });
+    let _ = Command::new("tmux")
+        .args(["-L", &socket, "kill-server"])
+        .output();
+    let head = sc.lines().next().unwrap_or_default();
+    assert!(head.contains("read-only"), "{sc}");
+    assert!(head.contains(&other.port.to_string()), "{sc}");
+    assert!(
+        !sc.contains("│alpha"),
+        "the old server's rows stayed:\n{sc}"
+    );
+    assert!(!sc.contains(PW), "{sc}");
+}

@@ -50,6 +50,8 @@ async fn run(args: TopArgs) -> anyhow::Result<()> {
             context: resolved.context.clone(),
             accent: resolved.accent.clone(),
             queues: resolved.queues.clone(),
+            contexts: resolved.contexts.clone(),
+            switcher: Some(switcher(&args)),
         };
         let client = RqClient::connect(&resolved.connect).await?;
         return tui::run(client, opts).await;
@@ -63,6 +65,8 @@ async fn run(args: TopArgs) -> anyhow::Result<()> {
         context: None,
         accent: None,
         queues: Vec::new(),
+        contexts: Vec::new(),
+        switcher: None,
     };
     // A private redis-server with a moving workload; both end with rqtop.
     let server = demo::DemoServer::start()?;
@@ -81,4 +85,36 @@ async fn run(args: TopArgs) -> anyhow::Result<()> {
     let _ = workload.await;
     drop(server);
     result
+}
+
+/// How rqtop's `:ctx NAME` connects: the config file read again, the context resolved as at
+/// start (flags that set read-only or the interval still apply), then connected. Reading a
+/// password (a file, a command) blocks, so it runs off the async workers.
+fn switcher(args: &TopArgs) -> tui::switch::Switcher {
+    let connect = args.connect.clone();
+    let (interval, read_only) = (args.interval, args.read_only);
+    tui::switch::Switcher(std::sync::Arc::new(move |name: String| {
+        let connect = connect.clone();
+        Box::pin(async move {
+            let lookup = name.clone();
+            let resolved = tokio::task::spawn_blocking(move || {
+                connect.resolve_switch(&lookup, interval, read_only)
+            })
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("{e:#}"))?;
+            let client = RqClient::connect(&resolved.connect)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(tui::switch::Switched {
+                client,
+                context: name,
+                read_only: resolved.read_only,
+                accent: resolved.accent,
+                queues: resolved.queues,
+                interval: resolved.interval,
+                warnings: resolved.warnings,
+            })
+        })
+    }))
 }

@@ -68,4 +68,24 @@ impl ConnectArgs {
             &file,
         )?)
     }
+
+    /// Context `name` for rqtop's `:ctx`: the context's own target, so a `--url` or
+    /// `REDIS_URL` that chose the first target does not override every later choice. The
+    /// config file is read again (it may have been edited meanwhile).
+    pub fn resolve_switch(
+        &self,
+        name: &str,
+        interval: Option<Duration>,
+        read_only: bool,
+    ) -> anyhow::Result<Resolved> {
+        let env = |k: &str| match k {
+            "RQ_REDIS_URL" | "REDIS_URL" => None,
+            _ => config::process_env(k),
+        };
+        let (path, file) = config::load(self.config.as_deref(), &env)?;
+        let mut flags = self.flags(interval, read_only);
+        flags.context = Some(name.to_string());
+        flags.url = None;
+        Ok(config::resolve(&flags, &env, path.as_deref(), &file)?)
+    }
 }

@@ -37,6 +37,8 @@ pub struct Resolved {
     pub queues: Vec<String>,
     /// Notes for the person (a password file open to others, an overridden context).
     pub warnings: Vec<String>,
+    /// Every context of the config file (for rqtop's `:ctx`).
+    pub contexts: Vec<String>,
 }
 
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(2);
@@ -148,6 +150,7 @@ pub fn resolve(
         accent: ctx.and_then(|c| c.accent.as_ref().map(|a| a.0.clone())),
         queues: ctx.map(|c| c.queues.clone()).unwrap_or_default(),
         warnings,
+        contexts: file.names(),
     })
 }
 

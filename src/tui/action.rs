@@ -56,4 +56,6 @@ pub enum Action {
     ToggleSuspend,
     Confirm,
     Deny,
+    /// Open the `:` command bar.
+    CommandBar,
 }

@@ -1,6 +1,9 @@
 //! The app state and its reducer: `update(msg, now)` mutates state and returns commands for
 //! the refresh task. No I/O happens here, so every transition is testable without a terminal.
 
+pub mod command_bar;
+#[cfg(test)]
+mod command_bar_tests;
 mod context_queues;
 mod job_actions;
 mod mutations;
@@ -137,6 +140,12 @@ pub struct App {
     pub context: Option<String>,
     /// The context's queues: only these are shown (all when empty).
     pub only_queues: Vec<String>,
+    /// The `:` command bar, while open.
+    pub bar: Option<command_bar::Bar>,
+    /// Command lines run, oldest first (↑/↓ in the bar).
+    pub bar_history: Vec<String>,
+    /// The config file's contexts, for `:ctx` and its completion.
+    pub contexts: Vec<String>,
     pub should_quit: bool,
     /// Rows a page key moves (the table height, set by the view).
     pub page_rows: usize,
@@ -182,6 +191,9 @@ impl App {
             read_only,
             context: None,
             only_queues: Vec::new(),
+            bar: None,
+            bar_history: Vec::new(),
+            contexts: Vec::new(),
             should_quit: false,
             page_rows: 10,
             watch_sent: None,
@@ -325,6 +337,10 @@ impl App {
     }
 
     fn on_key(&mut self, key: KeyEvent, out: &mut Vec<Command>) {
+        if self.bar.is_some() {
+            self.on_bar_key(key, out);
+            return;
+        }
         if self.filtering {
             self.on_filter_key(key);
             return;
@@ -374,6 +390,7 @@ impl App {
                 });
             }
             Action::Back => self.back(),
+            Action::CommandBar => self.open_bar(),
             Action::NextTab => self.go_tab((self.tab.index() + 1) % TABS.len()),
             Action::PrevTab => self.go_tab((self.tab.index() + TABS.len() - 1) % TABS.len()),
             Action::GoTab(i) => self.go_tab(i),

@@ -79,4 +79,6 @@ pub enum Command {
     SetWatch(Watch),
     RefreshNow,
     Run(Mutation),
+    /// `:ctx NAME`: the console (not the refresh task) reconnects to another context.
+    SwitchContext(String),
 }

@@ -132,6 +132,8 @@ pub async fn run(
                         st.mark(d);
                     }
                     Command::RefreshNow => st.mark(Dirty::all()),
+                    // The console reconnects for a context switch; never sent here.
+                    Command::SwitchContext(_) => {}
                     Command::Run(m) => {
                         // In its own task on a clone of the client (same connection): a
                         // bulk action of seconds must not stop the screen from refreshing.

@@ -2,6 +2,8 @@
 //! parameter so that snapshots are deterministic.
 
 #[cfg(test)]
+mod command_bar_tests;
+#[cfg(test)]
 mod context_tests;
 mod detail;
 mod jobs;
@@ -257,7 +259,9 @@ fn render_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn render_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let line = if app.filtering {
+    let line = if let Some(bar) = &app.bar {
+        command_bar_line(app, &bar.input, usize::from(area.width), theme)
+    } else if app.filtering {
         Line::from(vec![
             Span::styled("/", theme.key),
             Span::raw(format!("{}▏", app.filter)),
@@ -315,8 +319,49 @@ fn fit_words(text: &str, width: usize) -> String {
     format!("{}…", out.trim_end())
 }
 
+/// `:input▏  candidate · candidate`: what is typed (made safe) and what Tab could complete.
+fn command_bar_line<'a>(app: &App, input: &str, width: usize, theme: &Theme) -> Line<'a> {
+    let typed = format!("{}▏", present::safe(input));
+    let mut spans = vec![Span::styled(":", theme.key), Span::raw(typed.clone())];
+    let mut room = width.saturating_sub(present::width(&typed) + 1);
+    let candidates = app.bar_candidates();
+    if candidates.is_empty() {
+        return Line::from(spans);
+    }
+    let mut shown = Vec::new();
+    for c in &candidates {
+        let c = present::safe(c);
+        let need = present::width(&c) + 3;
+        if need > room {
+            shown.push("…".to_string());
+            break;
+        }
+        room -= need;
+        shown.push(c.into_owned());
+    }
+    spans.push(Span::styled(
+        format!("  {}", shown.join(" · ")),
+        theme.muted,
+    ));
+    Line::from(spans)
+}
+
 fn render_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = Vec::new();
+    if app.bar.is_some() {
+        // The bar takes every key: say which ones it understands.
+        for (key, hint) in [
+            ("Enter", "run"),
+            ("Tab", "complete"),
+            ("↑/↓", "history"),
+            ("Esc", "close"),
+        ] {
+            spans.push(Span::styled(format!(" {key}"), theme.key));
+            spans.push(Span::raw(format!(" {hint} ")));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
     // `?` first: when the line is cut at the right edge, the way to every key stays visible.
     let mut hints = keymap::hints(&app.scopes(), app.read_only, |a| {
         // The open job hides the table that filter and sort act on.
