@@ -174,6 +174,9 @@ async fn run(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
     if let Command::Contexts = &cli.command {
         return cmd::contexts::run(&cli.connect, out);
     }
+    if cli.connect.is_fleet() {
+        return cmd::fleet::run(&cli, out).await;
+    }
     let resolved = cli.connect.resolve(None, cli.read_only)?;
     for w in &resolved.warnings {
         out.note(w);

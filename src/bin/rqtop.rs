@@ -37,6 +37,11 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: TopArgs) -> anyhow::Result<()> {
+    if args.connect.is_fleet() {
+        anyhow::bail!(
+            "rqtop shows one context at a time: switch with :ctx NAME (rqctl info|queues|workers -c a -c b reads several)"
+        );
+    }
     if !args.demo {
         let resolved = args.connect.resolve(args.interval, args.read_only)?;
         // On the normal screen, before the TUI covers it.

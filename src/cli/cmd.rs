@@ -3,6 +3,7 @@
 pub mod completions;
 pub mod contexts;
 pub mod empty;
+pub mod fleet;
 pub mod info;
 pub mod job;
 pub mod jobs;

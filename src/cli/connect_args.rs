@@ -16,6 +16,8 @@ pub struct ConnectArgs {
     #[arg(long, global = true, env = "RQTOP_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Named context from the config file. Default: its default_context, else `default`.
+    /// Repeat it (or use --all-contexts) to read several targets at once (info, queues,
+    /// workers).
     #[arg(
         short = 'c',
         long,
@@ -23,7 +25,10 @@ pub struct ConnectArgs {
         env = "RQTOP_CONTEXT",
         value_name = "NAME"
     )]
-    pub context: Option<String>,
+    pub context: Vec<String>,
+    /// Every context of the config file at once (as repeating --context).
+    #[arg(long, global = true, conflicts_with = "context")]
+    pub all_contexts: bool,
     /// Redis URL (redis://, rediss://, unix://, redis+sentinel://), with user, password and
     /// db. Default: $RQ_REDIS_URL, else $REDIS_URL, else the context, else
     /// redis://127.0.0.1:6379/0. Without a password in it, $REDISCLI_AUTH is used.
@@ -47,7 +52,7 @@ impl ConnectArgs {
     pub fn flags(&self, interval: Option<Duration>, read_only: bool) -> Flags {
         Flags {
             config: self.config.clone(),
-            context: self.context.clone(),
+            context: self.context.first().cloned(),
             url: self.url.clone(),
             prefix: self.prefix.clone(),
             connect_timeout: self.connect_timeout,
@@ -87,5 +92,43 @@ impl ConnectArgs {
         flags.context = Some(name.to_string());
         flags.url = None;
         Ok(config::resolve(&flags, &env, path.as_deref(), &file)?)
+    }
+
+    /// True when several targets are asked for (`-c a -c b` or `--all-contexts`).
+    #[must_use]
+    pub fn is_fleet(&self) -> bool {
+        self.all_contexts || self.context.len() > 1
+    }
+
+    /// Every context asked for, each resolved as `resolve_switch` does (its own target: a
+    /// `--url` makes no sense beside several contexts and is refused by the caller).
+    pub fn resolve_fleet(
+        &self,
+        interval: Option<Duration>,
+        read_only: bool,
+    ) -> anyhow::Result<Vec<Resolved>> {
+        let names = if self.all_contexts {
+            let (path, file) = config::load(self.config.as_deref(), &config::process_env)?;
+            if file.contexts.is_empty() {
+                let at = path.map_or_else(|| "no config file".into(), |p| p.display().to_string());
+                return Err(crate::cli::report::UsageError(format!(
+                    "--all-contexts: the config file defines no contexts ({at})"
+                ))
+                .into());
+            }
+            file.names()
+        } else {
+            let mut seen: Vec<String> = Vec::new();
+            for n in &self.context {
+                if !seen.contains(n) {
+                    seen.push(n.clone());
+                }
+            }
+            seen
+        };
+        names
+            .iter()
+            .map(|n| self.resolve_switch(n, interval, read_only))
+            .collect()
     }
 }
