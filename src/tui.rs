@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod app;
+pub mod fleet;
 pub mod history;
 pub mod keymap;
 pub mod msg;
@@ -221,20 +222,20 @@ fn start_switch(
 
 /// The terminal went away under us (closed SSH session, killed pty): EIO, ENXIO or a
 /// broken pipe on the tty.
-fn terminal_gone(e: &std::io::Error) -> bool {
+pub(crate) fn terminal_gone(e: &std::io::Error) -> bool {
     matches!(e.raw_os_error(), Some(5 | 6)) || e.kind() == std::io::ErrorKind::BrokenPipe
 }
 
 /// SIGTERM, SIGHUP (a closed SSH session) and a SIGINT sent by `kill` (Ctrl-C itself is a
 /// key in raw mode) end rqtop cleanly, restoring the terminal.
-struct Signals {
+pub(crate) struct Signals {
     term: tokio::signal::unix::Signal,
     hup: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
 }
 
 impl Signals {
-    fn new() -> anyhow::Result<Self> {
+    pub(crate) fn new() -> anyhow::Result<Self> {
         use tokio::signal::unix::{SignalKind, signal};
         Ok(Self {
             term: signal(SignalKind::terminate())?,
@@ -243,7 +244,7 @@ impl Signals {
         })
     }
 
-    async fn recv(&mut self) {
+    pub(crate) async fn recv(&mut self) {
         tokio::select! {
             _ = self.term.recv() => {}
             _ = self.hup.recv() => {}

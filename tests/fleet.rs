@@ -152,3 +152,84 @@ fn three_servers_one_stopped_midway_and_one_that_never_answers() {
     assert!(text(&o).contains("known: a, b, c, silent"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// rqtop's fleet view in tmux over three real servers: every target's queues with their
+/// TARGET; one server stopped midway shows as reconnecting while the others keep updating.
+#[test]
+fn rqtop_fleet_view_keeps_the_live_targets_flowing_when_one_stops() {
+    let a = RedisServer::start();
+    let b = RedisServer::start();
+    let mut c = RedisServer::start();
+    seed(&a, "alpha", 1);
+    seed(&b, "beta", 2);
+    seed(&c, "gamma", 3);
+    let dir = std::env::temp_dir().join(format!("rqtop-fleet-tui-{}", a.port));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    let ctx = |name: &str, port: u16| {
+        format!(
+            "[contexts.{name}]\nurl = \"redis://127.0.0.1:{port}/0\"\ninterval = \"300ms\"\nconnect_timeout = \"1s\"\ntimeout = \"1s\"\n"
+        )
+    };
+    std::fs::write(
+        &config,
+        [ctx("a", a.port), ctx("b", b.port), ctx("c", c.port)].join(""),
+    )
+    .unwrap();
+    let socket = format!("rqtop-fleet-{}", a.port);
+    let tmux = |args: &[&str]| {
+        let o = Command::new("tmux")
+            .args(["-L", &socket])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let cmd = format!(
+        "env -u REDIS_URL -u RQ_REDIS_URL {} --config {} --all-contexts",
+        env!("CARGO_BIN_EXE_rqtop"),
+        config.display()
+    );
+    tmux(&["new-session", "-d", "-s", "t", "-x", "80", "-y", "24", &cmd]);
+    let wait = |what: &str, ok: &dyn Fn(&str) -> bool| {
+        support::wait_for(Duration::from_secs(15), || {
+            let sc = tmux(&["capture-pane", "-p", "-t", "t"]);
+            ok(&sc).then_some(sc)
+        })
+        .unwrap_or_else(|| {
+            let sc = tmux(&["capture-pane", "-p", "-t", "t"]);
+            let _ = Command::new("tmux")
+                .args(["-L", &socket, "kill-server"])
+                .output();
+            panic!("waiting for {what}:\n{sc}")
+        })
+    };
+    let row = |sc: &str, target: &str, queue: &str| -> Option<String> {
+        sc.lines()
+            .find(|l| l.starts_with(&format!("│{target} ")) && l.contains(&format!(" {queue} ")))
+            .map(|l| l.split_whitespace().nth(2).unwrap_or("").to_string())
+    };
+    wait("every target's rows", &|sc| {
+        row(sc, "a", "alpha").as_deref() == Some("1")
+            && row(sc, "b", "beta").as_deref() == Some("2")
+            && row(sc, "c", "gamma").as_deref() == Some("3")
+    });
+    c.kill();
+    seed(&a, "alpha", 4); // 1 + 4 queued
+    let sc = wait("c down, a still updating", &|sc| {
+        sc.contains("⟳ reconnecting") && row(sc, "a", "alpha").as_deref() == Some("5")
+    });
+    let _ = Command::new("tmux")
+        .args(["-L", &socket, "kill-server"])
+        .output();
+    let head = sc.lines().next().unwrap_or_default();
+    assert!(
+        head.contains("c ⟳ reconnecting") && head.contains("a ○ polling"),
+        "{sc}"
+    );
+    assert!(
+        row(&sc, "c", "gamma").is_some(),
+        "the stopped target's last data stays:\n{sc}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -30,7 +30,11 @@ async fn main() -> ExitCode {
             let usage = matches!(
                 e.downcast_ref::<rqtop::rq::Error>(),
                 Some(rqtop::rq::Error::InvalidUrl { .. })
-            );
+            ) || e.downcast_ref::<rqtop::cli::report::UsageError>().is_some()
+                || matches!(
+                    e.downcast_ref::<rqtop::config::ConfigError>(),
+                    Some(c) if !matches!(c, rqtop::config::ConfigError::Password { .. })
+                );
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }
@@ -38,9 +42,31 @@ async fn main() -> ExitCode {
 
 async fn run(args: TopArgs) -> anyhow::Result<()> {
     if args.connect.is_fleet() {
-        anyhow::bail!(
-            "rqtop shows one context at a time: switch with :ctx NAME (rqctl info|queues|workers -c a -c b reads several)"
-        );
+        if args.connect.url.is_some() {
+            anyhow::bail!(rqtop::cli::report::UsageError(
+                "--url names one target: leave it out with several contexts".into()
+            ));
+        }
+        let targets = args.connect.resolve_fleet(args.interval, args.read_only)?;
+        for t in &targets {
+            for w in &t.warnings {
+                let _ = writeln!(std::io::stderr(), "rqtop: {}", rqtop::present::safe(w));
+            }
+        }
+        let every = targets
+            .iter()
+            .map(|t| t.interval)
+            .min()
+            .unwrap_or(rqtop::config::resolve::DEFAULT_INTERVAL);
+        let targets = targets
+            .into_iter()
+            .map(|t| tui::fleet::run::FleetTarget {
+                name: t.context.unwrap_or_default(),
+                read_only: t.read_only,
+                connect: t.connect,
+            })
+            .collect();
+        return tui::fleet::run::run(targets, every).await;
     }
     if !args.demo {
         let resolved = args.connect.resolve(args.interval, args.read_only)?;
