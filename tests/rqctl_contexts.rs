@@ -98,6 +98,7 @@ fn rqctl(env: &[(&str, &str)], args: &[&str]) -> Output {
         .env_remove("RQTOP_CONFIG")
         .env_remove("REDISCLI_AUTH")
         .env_remove("RQ_KEY_PREFIX")
+        .env("XDG_CONFIG_HOME", "/nonexistent-rqtop-test-config")
         .envs(env.iter().copied())
         .stdin(Stdio::null());
     c.output().unwrap()

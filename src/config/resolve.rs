@@ -62,10 +62,15 @@ pub fn resolve(
     path: Option<&Path>,
     file: &ConfigFile,
 ) -> Result<Resolved, ConfigError> {
-    let name = flags
-        .context
-        .clone()
-        .or_else(|| file.default_name().map(str::to_string));
+    // The default context stands in only when nothing else names a target: `--url` or
+    // REDIS_URL alone must not pick up its prefix, queues or read-only state.
+    let url_elsewhere =
+        flags.url.is_some() || env("RQ_REDIS_URL").is_some() || env("REDIS_URL").is_some();
+    let name = flags.context.clone().or_else(|| {
+        (!url_elsewhere)
+            .then(|| file.default_name().map(str::to_string))
+            .flatten()
+    });
     let ctx = match &name {
         Some(n) => Some(
             file.contexts

@@ -209,6 +209,15 @@ fn precedence_flag_then_environment_then_context_then_default() {
     assert_eq!(r.connect.keys.prefix(), "flagp");
     assert_eq!(r.connect.response_timeout, Duration::from_secs(1));
     assert_eq!(r.interval, Duration::from_millis(500));
+    // A URL alone (flag or environment) leaves the default context out entirely.
+    let flags = Flags {
+        url: Some("redis://elsewhere:6379/0".into()),
+        ..Flags::default()
+    };
+    let r = run(&flags, &[("STAGING_PW", "x")]).unwrap();
+    assert!(r.context.is_none() && r.queues.is_empty() && r.accent.is_none());
+    let r = run(&Flags::default(), &[("REDIS_URL", "redis://e/0")]).unwrap();
+    assert!(r.context.is_none() && r.warnings.is_empty());
     // No config and nothing set: the built-in default.
     let r = resolve(
         &Flags::default(),
