@@ -233,3 +233,73 @@ fn rqtop_fleet_view_keeps_the_live_targets_flowing_when_one_stops() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// An action in the fleet view goes to the row's own target, whose name the confirmation
+/// gives first: two servers with a queue of the same name, and only the chosen one changes.
+#[test]
+fn rqtop_fleet_actions_go_to_the_row_target() {
+    let a = RedisServer::start();
+    let b = RedisServer::start();
+    seed(&a, "same", 1);
+    seed(&b, "same", 2);
+    let dir = std::env::temp_dir().join(format!("rqtop-fleet-act-{}", a.port));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[contexts.a]\nurl = \"redis://127.0.0.1:{}/0\"\ninterval = \"300ms\"\n[contexts.b]\nurl = \"redis://127.0.0.1:{}/0\"\ninterval = \"300ms\"\n",
+            a.port, b.port
+        ),
+    )
+    .unwrap();
+    let socket = format!("rqtop-fleet-act-{}", a.port);
+    let tmux = |args: &[&str]| {
+        let o = Command::new("tmux")
+            .args(["-L", &socket])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let cmd = format!(
+        "env -u REDIS_URL -u RQ_REDIS_URL {} --config {} -c a -c b",
+        env!("CARGO_BIN_EXE_rqtop"),
+        config.display()
+    );
+    tmux(&["new-session", "-d", "-s", "t", "-x", "80", "-y", "24", &cmd]);
+    let wait = |what: &str, ok: &dyn Fn(&str) -> bool| {
+        support::wait_for(Duration::from_secs(15), || {
+            let sc = tmux(&["capture-pane", "-p", "-t", "t"]);
+            ok(&sc).then_some(sc)
+        })
+        .unwrap_or_else(|| {
+            let sc = tmux(&["capture-pane", "-p", "-t", "t"]);
+            let _ = Command::new("tmux")
+                .args(["-L", &socket, "kill-server"])
+                .output();
+            panic!("waiting for {what}:\n{sc}")
+        })
+    };
+    wait("both targets", &|sc| {
+        sc.contains("│a ") && sc.contains("│b ")
+    });
+    tmux(&["send-keys", "-t", "t", "j", "E"]);
+    wait("the confirmation naming b", &|sc| {
+        sc.contains("b: Empty queue same: delete its 2 queued")
+    });
+    tmux(&["send-keys", "-t", "t", "y"]);
+    wait("the result", &|sc| sc.contains("b: empty: 2 done"));
+    let _ = Command::new("tmux")
+        .args(["-L", &socket, "kill-server"])
+        .output();
+    let len = |s: &RedisServer| -> i64 {
+        redis::cmd("LLEN")
+            .arg("rq:queue:same")
+            .query(&mut s.conn())
+            .unwrap()
+    };
+    assert_eq!(len(&b), 0, "b's queue was emptied");
+    assert_eq!(len(&a), 1, "a's queue of the same name was left alone");
+    let _ = std::fs::remove_dir_all(dir);
+}

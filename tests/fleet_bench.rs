@@ -103,6 +103,7 @@ async fn first_refresh(urls: &[(String, Duration)], real: usize) -> (Duration, D
             opts,
             Duration::from_secs(60),
             tx.clone(),
+            rqtop::tui::fleet::poll::Slot::default(),
         )));
     }
     drop(tx);

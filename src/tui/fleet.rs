@@ -4,6 +4,7 @@
 //! The view reads only: changes are made on one target (`rqtop -c NAME`), where the
 //! confirmation can say exactly what happens.
 
+pub mod actions;
 pub mod poll;
 pub mod rows;
 pub mod run;
@@ -42,6 +43,12 @@ pub enum FleetMsg {
     Key(KeyEvent),
     Loaded(usize, Box<Overview>, SystemTime),
     State(usize, ConnState),
+    /// A confirmed change on target `usize` ended.
+    ActionFinished {
+        target: usize,
+        label: String,
+        result: Result<Vec<crate::rq::mutate::Report>, String>,
+    },
 }
 
 /// The fleet view's whole state.
@@ -58,6 +65,8 @@ pub struct Fleet {
     pub should_quit: bool,
     /// Rows a page key moves (set by the view).
     pub page_rows: usize,
+    /// A change waiting for y/n.
+    pub confirm: Option<actions::Pending>,
 }
 
 impl Fleet {
@@ -82,12 +91,22 @@ impl Fleet {
             status: None,
             should_quit: false,
             page_rows: 10,
+            confirm: None,
         }
     }
 
-    /// Applies one message.
-    pub fn update(&mut self, msg: FleetMsg) {
+    /// Applies one message; returns a confirmed change for the loop to run on its target.
+    pub fn update(&mut self, msg: FleetMsg) -> Option<actions::Pending> {
+        let mut run = None;
         match msg {
+            FleetMsg::ActionFinished {
+                target,
+                label,
+                result,
+            } => {
+                let name = self.targets.get(target).map_or("?", |t| t.name.as_str());
+                self.status = Some(actions::outcome(name, &label, &result));
+            }
             FleetMsg::Loaded(i, ov, at) => {
                 if let Some(t) = self.targets.get_mut(i) {
                     t.overview = Some(*ov);
@@ -99,9 +118,10 @@ impl Fleet {
                     t.state = state;
                 }
             }
-            FleetMsg::Key(k) => self.on_key(k),
+            FleetMsg::Key(k) => run = self.on_key(k),
         }
         self.selected = self.selected.min(self.row_count().saturating_sub(1));
+        run
     }
 
     /// Rows in the current tab, after the filter.
@@ -114,7 +134,7 @@ impl Fleet {
     }
 
     /// The target of the selected row.
-    fn selected_target(&self) -> Option<&str> {
+    pub(crate) fn selected_target(&self) -> Option<&str> {
         let t = match self.tab {
             FleetTab::Queues => rows::queue_rows(self).get(self.selected).map(|r| r.0),
             FleetTab::Workers => rows::worker_rows(self).get(self.selected).map(|r| r.0),
@@ -122,11 +142,25 @@ impl Fleet {
         self.targets.get(t).map(|t| t.name.as_str())
     }
 
-    fn on_key(&mut self, key: KeyEvent) {
+    fn on_key(&mut self, key: KeyEvent) -> Option<actions::Pending> {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && key.code == KeyCode::Char('c') {
             self.should_quit = true;
-            return;
+            return None;
+        }
+        if self.confirm.is_some() {
+            return match key.code {
+                KeyCode::Char('y' | 'Y') => {
+                    self.status = Some("working…".into());
+                    self.confirm.take()
+                }
+                KeyCode::Char('n' | 'N') | KeyCode::Esc => {
+                    self.confirm = None;
+                    self.status = Some("nothing changed".into());
+                    None
+                }
+                _ => None,
+            };
         }
         if self.filtering {
             match key.code {
@@ -142,7 +176,7 @@ impl Fleet {
                 _ => {}
             }
             self.selected = 0;
-            return;
+            return None;
         }
         let last = self.row_count().saturating_sub(1);
         self.status = None;
@@ -176,17 +210,12 @@ impl Fleet {
                 );
             }
             KeyCode::Char(
-                'R' | 'E' | 'W' | 'K' | 'D' | 'C' | 'N' | 'T' | 'S' | ':' | 'r' | 'l',
-            )
-            | KeyCode::Enter => {
-                // Changes are made on one target, whose confirmation says exactly what.
-                let on = self.selected_target().unwrap_or("a target").to_string();
-                self.status = Some(format!(
-                    "the fleet view only reads: to act on {on}, run rqtop -c {on}"
-                ));
-            }
+                c @ ('R' | 'E' | 'W' | 'K' | 'D' | 'C' | 'N' | 'T' | 'S' | ':' | 'r' | 'l'),
+            ) => self.ask(c),
+            KeyCode::Enter => self.ask('\n'),
             _ => {}
         }
+        None
     }
 
     fn go(&mut self, tab: FleetTab) {

@@ -328,7 +328,10 @@ async fn fetch(
 }
 
 /// Runs a confirmed change through the same library functions rqctl uses.
-async fn mutate(client: &mut RqClient, m: Mutation) -> (String, Result<Vec<Report>, String>) {
+pub(crate) async fn mutate(
+    client: &mut RqClient,
+    m: Mutation,
+) -> (String, Result<Vec<Report>, String>) {
     let one = |r: crate::rq::Result<Report>| r.map(|r| vec![r]);
     let (label, result) = match m {
         Mutation::Requeue(ids) => (

@@ -11,17 +11,26 @@ use crate::rq::{ConnectOptions, RqClient};
 use crate::tui::msg::ConnState;
 
 /// Runs until the view is gone (its channel closed).
+/// The client a target's task holds now, for the changes the view runs on that target.
+pub type Slot = std::sync::Arc<std::sync::Mutex<Option<RqClient>>>;
+
 pub async fn watch_target(
     index: usize,
     opts: ConnectOptions,
     every: Duration,
     tx: mpsc::Sender<FleetMsg>,
+    slot: Slot,
 ) {
     let mut failures = 0u32;
     let limit = opts.connect_timeout + opts.response_timeout;
     loop {
         let mut client = match tokio::time::timeout(limit, RqClient::connect(&opts)).await {
-            Ok(Ok(c)) => c,
+            Ok(Ok(c)) => {
+                if let Ok(mut held) = slot.lock() {
+                    *held = Some(c.clone());
+                }
+                c
+            }
             Ok(Err(e)) => {
                 failures += 1;
                 if !report(&tx, index, lost(failures, e.to_string())).await {

@@ -31,10 +31,16 @@ pub async fn run(targets: Vec<FleetTarget>, every: Duration) -> anyhow::Result<(
     );
     let (tx, mut rx) = mpsc::channel::<FleetMsg>(CHANNEL_PER_TARGET * targets.len().max(1));
     let mut tasks = tokio::task::JoinSet::new();
+    let slots: Vec<poll::Slot> = targets.iter().map(|_| poll::Slot::default()).collect();
     for (i, t) in targets.into_iter().enumerate() {
-        tasks.spawn(poll::watch_target(i, t.connect, every, tx.clone()));
+        tasks.spawn(poll::watch_target(
+            i,
+            t.connect,
+            every,
+            tx.clone(),
+            slots[i].clone(),
+        ));
     }
-    drop(tx);
     let theme = theme::Theme::from_env();
     let mut guard = terminal::TerminalGuard::enter()?;
     let mut input = EventStream::new();
@@ -66,13 +72,47 @@ pub async fn run(targets: Vec<FleetTarget>, every: Duration) -> anyhow::Result<(
             },
             _ = tick.tick() => continue, // redraw: ages move on
         };
-        fleet.update(first);
+        let mut batch = vec![first];
         while let Ok(m) = rx.try_recv() {
-            fleet.update(m);
+            batch.push(m);
+        }
+        for msg in batch {
+            if let Some(p) = fleet.update(msg) {
+                run_on_target(&mut fleet, &slots, p, &tx);
+            }
         }
         if fleet.should_quit {
             tasks.abort_all();
             return Ok(());
         }
     }
+}
+
+/// Runs a confirmed change on its own target's client, off the UI task; the result comes
+/// back as a message.
+fn run_on_target(
+    fleet: &mut Fleet,
+    slots: &[poll::Slot],
+    p: super::actions::Pending,
+    tx: &mpsc::Sender<FleetMsg>,
+) {
+    let client = slots
+        .get(p.target)
+        .and_then(|s| s.lock().ok().and_then(|c| c.clone()));
+    let Some(mut client) = client else {
+        let name = fleet.targets.get(p.target).map_or("?", |t| t.name.as_str());
+        fleet.status = Some(format!("{name} is not connected: nothing changed"));
+        return;
+    };
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let (label, result) = crate::tui::refresh::mutate(&mut client, p.mutation).await;
+        let _ = tx
+            .send(FleetMsg::ActionFinished {
+                target: p.target,
+                label,
+                result,
+            })
+            .await;
+    });
 }

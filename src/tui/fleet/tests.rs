@@ -91,16 +91,61 @@ fn rows_of_every_target_filtered_and_sorted_across_them() {
 }
 
 #[test]
-fn actions_name_the_row_target_and_change_nothing() {
+fn actions_go_to_the_row_target_and_name_it_first() {
     let mut f = fleet();
+    // The last row is prod-us's emails queue, and prod-us is read-only.
     key(&mut f, KeyCode::Char('G'));
     key(&mut f, KeyCode::Char('E'));
     assert_eq!(
         f.status.as_deref(),
-        Some("the fleet view only reads: to act on prod-us, run rqtop -c prod-us")
+        Some("prod-us is read-only: nothing changed")
+    );
+    assert!(f.confirm.is_none());
+    // The first row is prod-eu's default queue.
+    key(&mut f, KeyCode::Char('g'));
+    key(&mut f, KeyCode::Char('E'));
+    let p = f.confirm.clone().unwrap();
+    assert_eq!(p.target, 0);
+    assert!(
+        p.text
+            .starts_with("prod-eu: Empty queue default: delete its 1,204"),
+        "{}",
+        p.text
+    );
+    assert_eq!(
+        p.mutation,
+        crate::tui::msg::Mutation::Empty("default".into())
+    );
+    // n changes nothing; y hands the change to the loop, for prod-eu.
+    let no = KeyEvent::new(KeyCode::Char('n'), KeyModifiers::NONE);
+    assert!(f.update(FleetMsg::Key(no)).is_none());
+    assert_eq!(f.status.as_deref(), Some("nothing changed"));
+    key(&mut f, KeyCode::Char('E'));
+    let yes = KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE);
+    assert_eq!(f.update(FleetMsg::Key(yes)).map(|p| p.target), Some(0));
+    f.update(FleetMsg::ActionFinished {
+        target: 0,
+        label: "empty".into(),
+        result: Ok(Vec::new()),
+    });
+    assert_eq!(f.status.as_deref(), Some("prod-eu: empty: 0 done"));
+    // Other keys say where to go for them.
+    key(&mut f, KeyCode::Char('2'));
+    key(&mut f, KeyCode::Char('D'));
+    assert!(
+        f.status.as_deref().unwrap().contains("rqtop -c prod-eu"),
+        "{:?}",
+        f.status
     );
     key(&mut f, KeyCode::Char('q'));
     assert!(f.should_quit);
+}
+
+#[test]
+fn fleet_confirm_names_the_target_first() {
+    let mut f = fleet();
+    key(&mut f, KeyCode::Char('E'));
+    insta::assert_snapshot!(draw(&mut f).backend());
 }
 
 #[test]

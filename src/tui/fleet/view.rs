@@ -64,17 +64,70 @@ pub fn render(frame: &mut Frame, f: &mut Fleet, theme: &Theme, now: SystemTime) 
     };
     frame.render_widget(Paragraph::new(line), status);
     let mut spans = Vec::new();
-    for (k, h) in [
-        ("?", "help"),
-        ("1/2", "tab"),
-        ("/", "filter"),
-        ("s", "sort"),
-        ("q", "quit"),
-    ] {
+    let keys: &[(&str, &str)] = match (&f.confirm, f.tab) {
+        (Some(_), _) => &[("y", "yes"), ("n/Esc", "no")],
+        (None, FleetTab::Queues) => &[
+            ("?", "help"),
+            ("1/2", "tab"),
+            ("/", "filter"),
+            ("s", "sort"),
+            ("E", "empty"),
+            ("R", "requeue failed"),
+            ("q", "quit"),
+        ],
+        (None, FleetTab::Workers) => &[
+            ("?", "help"),
+            ("1/2", "tab"),
+            ("/", "filter"),
+            ("s", "sort"),
+            ("W", "shutdown"),
+            ("K", "kill job"),
+            ("q", "quit"),
+        ],
+    };
+    for (k, h) in keys {
         spans.push(Span::styled(format!(" {k}"), theme.key));
         spans.push(Span::raw(format!(" {h} ")));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), hints);
+    if let Some(p) = &f.confirm {
+        confirm(frame, body, &p.text, theme);
+    }
+}
+
+/// The question, target first, over the table.
+fn confirm(frame: &mut Frame, area: Rect, text: &str, theme: &Theme) {
+    let width = area.width.min(60);
+    let rect = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + area.height.saturating_sub(7) / 2,
+        width,
+        height: area.height.min(7),
+    };
+    frame.render_widget(ratatui::widgets::Clear, rect);
+    let lines = vec![
+        Line::from(safe(text).into_owned()),
+        Line::default(),
+        Line::from(vec![
+            Span::styled("y", theme.key),
+            Span::raw(" yes   "),
+            Span::styled("n", theme.key),
+            Span::raw("/"),
+            Span::styled("Esc", theme.key),
+            Span::raw(" no"),
+        ]),
+    ];
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(
+                ratatui::widgets::Block::default()
+                    .borders(ratatui::widgets::Borders::ALL)
+                    .border_style(theme.warn)
+                    .title(Line::from(" Confirm ").style(theme.title)),
+            )
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+        rect,
+    );
 }
 
 /// A target's state as the header shows it, and whether it is trouble.
