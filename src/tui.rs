@@ -93,6 +93,8 @@ pub async fn run(mut client: RqClient, opts: Options) -> anyhow::Result<()> {
     app.only_queues.clone_from(&opts.queues);
     app.contexts.clone_from(&opts.contexts);
     let guard = terminal::TerminalGuard::enter()?;
+    // `:ctx` may run a password command: its prompts must not land on the screen.
+    crate::config::secret::quiet_commands(true);
     run_loop(guard, client, opts, app).await
 }
 

@@ -121,13 +121,26 @@ fn open_to_others(_path: &Path) -> Option<String> {
     None
 }
 
-/// Runs `sh -c CMD` (stdin closed, stderr to the person) and takes the first line it prints.
-/// Its output is never repeated in an error.
+/// Set while rqtop's screen is up: a password command run then (`:ctx`) must not write on it.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// From now on, password commands' stderr is dropped instead of shown (rqtop's full screen).
+pub fn quiet_commands(quiet: bool) {
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Runs `sh -c CMD` (stdin closed, stderr to the person unless quiet) and takes the first
+/// line it prints. Its output is never repeated in an error.
 fn run_command(cmd: &str) -> Result<String, String> {
+    let stderr = if QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        std::process::Stdio::null()
+    } else {
+        std::process::Stdio::inherit()
+    };
     let out = std::process::Command::new("sh")
         .args(["-c", cmd])
         .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::inherit())
+        .stderr(stderr)
         .output()
         .map_err(|e| format!("password_command `{cmd}` could not start: {e}"))?;
     if !out.status.success() {
