@@ -84,6 +84,23 @@ pub fn load(
     Ok((Some(path), file))
 }
 
+/// Reads at most `limit` bytes of UTF-8 text: a path that names `/dev/zero` or a log file
+/// by mistake is an error, not a hang that eats memory.
+pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<String, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "larger than {limit} bytes: not a config or password file"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
+}
+
 /// The process environment, empty values treated as unset.
 #[must_use]
 pub fn process_env(name: &str) -> Option<String> {

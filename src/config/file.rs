@@ -130,9 +130,10 @@ impl SentinelConfig {
 impl ConfigFile {
     /// Reads and checks a file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+        // A config file is a few kilobytes; 1 MiB leaves room and stops `--config /dev/zero`.
+        let text = super::read_limited(path, 1 << 20).map_err(|reason| ConfigError::Read {
             path: path.to_path_buf(),
-            reason: e.to_string(),
+            reason,
         })?;
         Self::parse(path, &text)
     }

@@ -70,7 +70,7 @@ impl PasswordSource {
         let (value, warning) = match self {
             Self::File(p) => {
                 let path = expand_home(p, env);
-                let text = std::fs::read_to_string(&path)
+                let text = crate::config::read_limited(&path, 64 << 10)
                     .map_err(|e| format!("password_file {}: {e}", path.display()))?;
                 (first_line(&text), open_to_others(&path))
             }
@@ -222,6 +222,10 @@ mod tests {
             .read(&no_env)
             .unwrap_err();
         assert!(err.starts_with("password_file "), "{err}");
+        let err = PasswordSource::File("/dev/zero".into())
+            .read(&no_env)
+            .unwrap_err();
+        assert!(err.contains("larger than"), "{err}");
         std::fs::write(&file, "\n").unwrap();
         assert!(
             PasswordSource::File(file)

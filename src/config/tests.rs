@@ -130,6 +130,11 @@ fn missing_files() {
             .starts_with("config file /nonexistent/x.toml: "),
         "{e}"
     );
+    // Not a config file at all: an error, never a hang.
+    let e = load(Some(Path::new("/dev/zero")), &env)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("larger than"), "{e}");
     // XDG_CONFIG_HOME wins over HOME; a relative one is ignored.
     let env = env_of(&[("HOME", "/h"), ("XDG_CONFIG_HOME", "/xdg")]);
     assert_eq!(
