@@ -137,16 +137,34 @@ fn run_command(cmd: &str) -> Result<String, String> {
     } else {
         std::process::Stdio::inherit()
     };
-    let out = std::process::Command::new("sh")
+    use std::io::Read;
+    let mut child = std::process::Command::new("sh")
         .args(["-c", cmd])
         .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .stderr(stderr)
-        .output()
+        .spawn()
         .map_err(|e| format!("password_command `{cmd}` could not start: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("password_command `{cmd}` failed ({})", out.status));
+    // At most 64 KiB: a command that prints without end (`yes`) is stopped, not buffered.
+    let limit = 64 << 10;
+    let mut bytes = Vec::new();
+    if let Some(out) = child.stdout.take() {
+        let _ = out.take(limit + 1).read_to_end(&mut bytes);
     }
-    let text = String::from_utf8(out.stdout)
+    if bytes.len() as u64 > limit {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(format!(
+            "password_command `{cmd}` printed more than {limit} bytes"
+        ));
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("password_command `{cmd}`: {e}"))?;
+    if !status.success() {
+        return Err(format!("password_command `{cmd}` failed ({status})"));
+    }
+    let text = String::from_utf8(bytes)
         .map_err(|_| format!("password_command `{cmd}` printed bytes that are not UTF-8"))?;
     Ok(first_line(&text))
 }
@@ -218,6 +236,10 @@ mod tests {
             err.contains("failed") && !err.contains("s3cret-out"),
             "{err}"
         );
+        let err = PasswordSource::Command("yes".into())
+            .read(&no_env)
+            .unwrap_err();
+        assert!(err.contains("more than"), "{err}");
         let err = PasswordSource::File(dir.join("missing"))
             .read(&no_env)
             .unwrap_err();
