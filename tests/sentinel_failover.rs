@@ -289,6 +289,22 @@ async fn rqtop_rqctl_and_a_real_worker_follow_a_sentinel_failover() {
         ..RefreshConfig::default()
     };
     tokio::spawn(refresh::run(client, cmd_rx, msg_tx, cfg));
+    // The fleet view's poll task for the same target, beside it.
+    let slot = rqtop::tui::fleet::poll::Slot::default();
+    let (fleet_tx, mut fleet_rx) = mpsc::channel(64);
+    tokio::spawn(rqtop::tui::fleet::poll::watch_target(
+        0,
+        ConnectOptions::new(url.clone()),
+        Duration::from_millis(300),
+        fleet_tx,
+        slot.clone(),
+    ));
+    tokio::spawn(async move { while fleet_rx.recv().await.is_some() {} });
+    let fleet_master = move || {
+        slot.lock()
+            .ok()
+            .and_then(|c| c.as_ref().and_then(|c| c.master().map(str::to_string)))
+    };
 
     // A real worker through Sentinel, and jobs for it before the failover.
     let mut worker = cluster.worker("work");
@@ -333,6 +349,14 @@ async fn rqtop_rqctl_and_a_real_worker_follow_a_sentinel_failover() {
     })
     .await;
     assert!(moved, "rqtop stayed on {}", app.target);
+    let fleet_moved = wait_for(Duration::from_secs(15), || {
+        (fleet_master() == Some(format!("127.0.0.1:{new}"))).then_some(())
+    });
+    assert!(
+        fleet_moved.is_some(),
+        "the fleet poll stayed on {:?}",
+        fleet_master()
+    );
     let status = app
         .status
         .as_ref()

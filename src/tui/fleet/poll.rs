@@ -54,6 +54,14 @@ pub async fn watch_target(
             let ok = match read {
                 Ok(Ok(ov)) => {
                     failures = 0;
+                    // Through Sentinel, an old master demoted to a replica still answers
+                    // reads: only asking the sentinels finds the new one.
+                    if client.master().is_some()
+                        && let Ok(Some(_)) = client.follow_master().await
+                        && let Ok(mut held) = slot.lock()
+                    {
+                        *held = Some(client.clone());
+                    }
                     let polling = ConnState::Polling {
                         every,
                         why: "fleet view".into(),

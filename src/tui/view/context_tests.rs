@@ -79,3 +79,12 @@ fn a_context_queue_list_shows_only_those_queues_and_their_workers() {
             || all.workers.iter().all(|w| w.queues.contains(&keep))
     );
 }
+
+#[test]
+fn a_sentinel_target_keeps_its_master_in_a_narrow_header() {
+    let label = "redis+sentinel://127.0.0.1:26379,127.0.0.1:26380,127.0.0.1:26381/mymaster/0 master 127.0.0.1:6380";
+    let mut app = App::new(label, false);
+    app.update(Msg::ConnectionChanged(ConnState::Live), fixtures::now());
+    let head = header(&draw(&mut app, &Theme::color()));
+    assert!(head.contains("127.0.0.1:6380"), "{head}");
+}
