@@ -94,6 +94,8 @@ pub enum Command {
     Metrics(cmd::metrics::MetricsArgs),
     /// Print a shell completion script.
     Completions(cmd::completions::CompletionsArgs),
+    /// The config file's contexts: target, password source (never the password), read-only.
+    Contexts,
 }
 
 impl Command {
@@ -112,7 +114,8 @@ impl Command {
             | Self::Check(_)
             | Self::Wait(_)
             | Self::Watch(_)
-            | Self::Completions(_) => return None,
+            | Self::Completions(_)
+            | Self::Contexts => return None,
             Self::Requeue(_) => "requeue jobs",
             Self::Empty(_) => "empty queues",
             Self::Delete(_) => "delete jobs",
@@ -144,7 +147,13 @@ pub async fn main() -> ExitCode {
                 e.downcast_ref::<crate::rq::Error>(),
                 Some(crate::rq::Error::InvalidUrl { .. })
             );
-            if bad_url || e.downcast_ref::<UsageError>().is_some() {
+            // A config file that does not parse or names no such context is a usage error;
+            // a password source that fails is a runtime one.
+            let bad_config = matches!(
+                e.downcast_ref::<crate::config::ConfigError>(),
+                Some(c) if !matches!(c, crate::config::ConfigError::Password { .. })
+            );
+            if bad_url || bad_config || e.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
             } else {
                 ExitCode::from(1)
@@ -215,17 +224,37 @@ async fn run(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
         cmd::completions::run(args, out)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if let Some(what) = cli.command.mutation() {
-        guard_writable(cli.read_only, what)?;
+    if let Command::Contexts = &cli.command {
+        return cmd::contexts::run(&cli.connect, out);
     }
-    let opts = cli.connect.options()?;
+    if cli.connect.is_fleet() {
+        return cmd::fleet::run(&cli, out).await;
+    }
+    let resolved = match cli.connect.resolve(None, cli.read_only) {
+        Ok(r) => r,
+        Err(e) if matches!(cli.command, Command::Check(_)) => {
+            return Ok(cmd::check::unknown(out, &format!("{e:#}")));
+        }
+        Err(e) => return Err(e),
+    };
+    for w in &resolved.warnings {
+        out.note(w);
+    }
+    if let Some(what) = cli.command.mutation() {
+        if let (true, Some(name)) = (resolved.read_only_by_context, &resolved.context) {
+            anyhow::bail!(
+                "context {name} is read-only (read_only = true in the config file): refusing to {what}"
+            );
+        }
+        guard_writable(resolved.read_only, what)?;
+    }
     if let Command::Check(args) = &cli.command {
-        return Ok(cmd::check::run(args, opts, out).await);
+        return Ok(cmd::check::run(args, resolved.connect, out).await);
     }
     if let Command::Metrics(args) = &cli.command {
-        return cmd::metrics::run(args, opts, out).await;
+        return cmd::metrics::run(args, resolved.connect, out).await;
     }
-    let mut client = RqClient::connect(&opts).await?;
+    let mut client = RqClient::connect(&resolved.connect).await?;
     let c = &mut client;
     match &cli.command {
         Command::Info(args) => return cmd::info::info(args, c, out).await,
@@ -250,7 +279,7 @@ async fn run(cli: Cli, out: &mut Output) -> anyhow::Result<ExitCode> {
         Command::Clean(args) => return cmd::worker::clean(args, c, out).await,
         Command::Wait(args) => return cmd::wait::wait(args, c, out).await,
         Command::Watch(args) => return cmd::wait::watch(args, c, out).await,
-        Command::Completions(_) | Command::Metrics(_) | Command::Check(_) => {}
+        Command::Completions(_) | Command::Metrics(_) | Command::Check(_) | Command::Contexts => {}
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,7 @@
 //! `demo` runs a private Redis with a moving RQ workload for `rqtop --demo`.
 
 pub mod cli;
+pub mod config;
 pub mod demo;
 pub mod present;
 pub mod rq;

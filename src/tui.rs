@@ -3,10 +3,12 @@
 
 pub mod action;
 pub mod app;
+pub mod fleet;
 pub mod history;
 pub mod keymap;
 pub mod msg;
 pub mod refresh;
+pub mod switch;
 pub mod terminal;
 pub mod theme;
 pub mod view;
@@ -35,9 +37,32 @@ pub struct Options {
     pub read_only: bool,
     /// Add the keyspace flags rqtop needs to the server's config first.
     pub enable_events: bool,
+    /// The config file's context in use, shown in the header.
+    pub context: Option<String>,
+    /// The context's header colour.
+    pub accent: Option<String>,
+    /// Only these queues (all when empty).
+    pub queues: Vec<String>,
+    /// The config file's contexts (for `:ctx`), and how to connect to one.
+    pub contexts: Vec<String>,
+    pub switcher: Option<switch::Switcher>,
 }
 
 const CHANNEL: usize = 16;
+
+/// Where rqtop looks, as the header says it: the URL (password as `***`), the master a
+/// Sentinel URL led to, and a custom key prefix (another set of queues on the same server).
+#[must_use]
+pub fn target_label(client: &RqClient) -> String {
+    let mut s = client.url().to_string();
+    if let Some(m) = client.master() {
+        s = format!("{s} master {m}");
+    }
+    match client.keys().prefix() {
+        "rq" => s,
+        p => format!("{s} prefix {}", crate::present::safe(p)),
+    }
+}
 const TICK: Duration = Duration::from_secs(1);
 
 /// Runs the console until the user quits or a signal asks it to.
@@ -61,14 +86,15 @@ pub async fn run(mut client: RqClient, opts: Options) -> anyhow::Result<()> {
             },
         });
     }
-    // A custom key prefix is part of where rqtop looks: say it next to the URL.
-    let target = match client.keys().prefix() {
-        "rq" => client.url().to_string(),
-        p => format!("{} prefix {}", client.url(), crate::present::safe(p)),
-    };
+    let target = target_label(&client);
     let mut app = App::new(&target, opts.read_only);
     app.status = notice;
+    app.context.clone_from(&opts.context);
+    app.only_queues.clone_from(&opts.queues);
+    app.contexts.clone_from(&opts.contexts);
     let guard = terminal::TerminalGuard::enter()?;
+    // `:ctx` may run a password command: its prompts must not land on the screen.
+    crate::config::secret::quiet_commands(true);
     run_loop(guard, client, opts, app).await
 }
 
@@ -78,15 +104,10 @@ async fn run_loop(
     opts: Options,
     mut app: App,
 ) -> anyhow::Result<()> {
-    let theme = theme::Theme::from_env();
-    let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(CHANNEL);
-    let (msg_tx, mut msg_rx) = mpsc::channel::<Msg>(CHANNEL);
-    let cfg = RefreshConfig {
-        poll: opts.interval,
-        ..RefreshConfig::default()
-    };
-    let mut tasks = JoinSet::new();
-    tasks.spawn(refresh::run(client, cmd_rx, msg_tx, cfg));
+    let mut theme = theme::Theme::from_env().with_accent(opts.accent.as_deref());
+    let (mut cmd_tx, mut msg_rx, mut tasks) = start_refresh(client, opts.interval);
+    // `:ctx` results: their own channel, so that nothing of the old target arrives after.
+    let (switch_tx, mut switch_rx) = mpsc::channel::<(String, Result<switch::Switched, String>)>(1);
 
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
@@ -113,6 +134,23 @@ async fn run_loop(
                 None => return Ok(()),
             },
             () = signals.recv() => return Ok(()),
+            Some((name, result)) = switch_rx.recv() => {
+                match result {
+                    Ok(sw) => {
+                        // Dropping the old channels and task set ends the old refresh task.
+                        theme = theme::Theme::from_env().with_accent(sw.accent.as_deref());
+                        app = switch::fresh_app(&app, &sw);
+                        (cmd_tx, msg_rx, tasks) = start_refresh(sw.client, sw.interval);
+                    }
+                    Err(e) => {
+                        app.status = Some(Status {
+                            text: format!("could not switch to context {name}: {e}"),
+                            tone: Tone::Bad,
+                        });
+                    }
+                }
+                Msg::Resized // an update that sends the new task its watch
+            },
             msg = msg_rx.recv() => match msg {
                 Some(m) => m,
                 None => anyhow::bail!("the refresh task stopped"),
@@ -129,6 +167,10 @@ async fn run_loop(
         }
         for msg in batch {
             for cmd in app.update(msg, SystemTime::now()) {
+                if let Command::SwitchContext(name) = cmd {
+                    start_switch(&opts, name, &switch_tx);
+                    continue;
+                }
                 let is_watch = matches!(cmd, Command::SetWatch(_));
                 if cmd_tx.try_send(cmd).is_err() {
                     if is_watch {
@@ -148,22 +190,54 @@ async fn run_loop(
     }
 }
 
+type Refresh = (mpsc::Sender<Command>, mpsc::Receiver<Msg>, JoinSet<()>);
+
+/// A refresh task for `client`, with its own channels.
+fn start_refresh(client: RqClient, poll: Duration) -> Refresh {
+    let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(CHANNEL);
+    let (msg_tx, msg_rx) = mpsc::channel::<Msg>(CHANNEL);
+    let cfg = RefreshConfig {
+        poll,
+        ..RefreshConfig::default()
+    };
+    let mut tasks = JoinSet::new();
+    tasks.spawn(refresh::run(client, cmd_rx, msg_tx, cfg));
+    (cmd_tx, msg_rx, tasks)
+}
+
+/// Connects to context `name` in the background; the result comes back on `done`.
+fn start_switch(
+    opts: &Options,
+    name: String,
+    done: &mpsc::Sender<(String, Result<switch::Switched, String>)>,
+) {
+    let done = done.clone();
+    let Some(switcher) = opts.switcher.clone() else {
+        let _ = done.try_send((name, Err("this rqtop cannot switch contexts".into())));
+        return;
+    };
+    tokio::spawn(async move {
+        let result = (switcher.0)(name.clone()).await;
+        let _ = done.send((name, result)).await;
+    });
+}
+
 /// The terminal went away under us (closed SSH session, killed pty): EIO, ENXIO or a
 /// broken pipe on the tty.
-fn terminal_gone(e: &std::io::Error) -> bool {
+pub(crate) fn terminal_gone(e: &std::io::Error) -> bool {
     matches!(e.raw_os_error(), Some(5 | 6)) || e.kind() == std::io::ErrorKind::BrokenPipe
 }
 
 /// SIGTERM, SIGHUP (a closed SSH session) and a SIGINT sent by `kill` (Ctrl-C itself is a
 /// key in raw mode) end rqtop cleanly, restoring the terminal.
-struct Signals {
+pub(crate) struct Signals {
     term: tokio::signal::unix::Signal,
     hup: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
 }
 
 impl Signals {
-    fn new() -> anyhow::Result<Self> {
+    pub(crate) fn new() -> anyhow::Result<Self> {
         use tokio::signal::unix::{SignalKind, signal};
         Ok(Self {
             term: signal(SignalKind::terminate())?,
@@ -172,7 +246,7 @@ impl Signals {
         })
     }
 
-    async fn recv(&mut self) {
+    pub(crate) async fn recv(&mut self) {
         tokio::select! {
             _ = self.term.recv() => {}
             _ = self.hup.recv() => {}

@@ -30,22 +30,75 @@ async fn main() -> ExitCode {
             let usage = matches!(
                 e.downcast_ref::<rqtop::rq::Error>(),
                 Some(rqtop::rq::Error::InvalidUrl { .. })
-            );
+            ) || e.downcast_ref::<rqtop::cli::report::UsageError>().is_some()
+                || matches!(
+                    e.downcast_ref::<rqtop::config::ConfigError>(),
+                    Some(c) if !matches!(c, rqtop::config::ConfigError::Password { .. })
+                );
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }
 }
 
 async fn run(args: TopArgs) -> anyhow::Result<()> {
-    let opts = tui::Options {
-        interval: args.interval,
-        read_only: args.read_only,
-        enable_events: args.enable_events,
-    };
+    if args.connect.is_fleet() {
+        if args.connect.url.is_some() {
+            anyhow::bail!(rqtop::cli::report::UsageError(
+                "--url names one target: leave it out with several contexts".into()
+            ));
+        }
+        let targets = args.connect.resolve_fleet(args.interval, args.read_only)?;
+        for t in &targets {
+            for w in &t.warnings {
+                let _ = writeln!(std::io::stderr(), "rqtop: {}", rqtop::present::safe(w));
+            }
+        }
+        let every = targets
+            .iter()
+            .map(|t| t.interval)
+            .min()
+            .unwrap_or(rqtop::config::resolve::DEFAULT_INTERVAL);
+        let targets = targets
+            .into_iter()
+            .map(|t| tui::fleet::run::FleetTarget {
+                name: t.context.unwrap_or_default(),
+                read_only: t.read_only,
+                connect: t.connect,
+            })
+            .collect();
+        return tui::fleet::run::run(targets, every).await;
+    }
     if !args.demo {
-        let client = RqClient::connect(&args.connect.options()?).await?;
+        let resolved = args.connect.resolve(args.interval, args.read_only)?;
+        // On the normal screen, before the TUI covers it.
+        for w in &resolved.warnings {
+            let _ = writeln!(std::io::stderr(), "rqtop: {}", rqtop::present::safe(w));
+        }
+        let opts = tui::Options {
+            interval: resolved.interval,
+            read_only: resolved.read_only,
+            enable_events: args.enable_events,
+            context: resolved.context.clone(),
+            accent: resolved.accent.clone(),
+            queues: resolved.queues.clone(),
+            contexts: resolved.contexts.clone(),
+            switcher: Some(switcher(&args)),
+        };
+        let client = RqClient::connect(&resolved.connect).await?;
         return tui::run(client, opts).await;
     }
+    let opts = tui::Options {
+        interval: args
+            .interval
+            .unwrap_or(rqtop::config::resolve::DEFAULT_INTERVAL),
+        read_only: args.read_only,
+        enable_events: args.enable_events,
+        context: None,
+        accent: None,
+        queues: Vec::new(),
+        contexts: Vec::new(),
+        switcher: None,
+    };
     // A private redis-server with a moving workload; both end with rqtop.
     let server = demo::DemoServer::start()?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -63,4 +116,36 @@ async fn run(args: TopArgs) -> anyhow::Result<()> {
     let _ = workload.await;
     drop(server);
     result
+}
+
+/// How rqtop's `:ctx NAME` connects: the config file read again, the context resolved as at
+/// start (flags that set read-only or the interval still apply), then connected. Reading a
+/// password (a file, a command) blocks, so it runs off the async workers.
+fn switcher(args: &TopArgs) -> tui::switch::Switcher {
+    let connect = args.connect.clone();
+    let (interval, read_only) = (args.interval, args.read_only);
+    tui::switch::Switcher(std::sync::Arc::new(move |name: String| {
+        let connect = connect.clone();
+        Box::pin(async move {
+            let lookup = name.clone();
+            let resolved = tokio::task::spawn_blocking(move || {
+                connect.resolve_switch(&lookup, interval, read_only)
+            })
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("{e:#}"))?;
+            let client = RqClient::connect(&resolved.connect)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(tui::switch::Switched {
+                client,
+                context: name,
+                read_only: resolved.read_only,
+                accent: resolved.accent,
+                queues: resolved.queues,
+                interval: resolved.interval,
+                warnings: resolved.warnings,
+            })
+        })
+    }))
 }

@@ -2,8 +2,10 @@
 
 pub mod check;
 pub mod completions;
+pub mod contexts;
 pub mod empty;
 pub mod failures;
+pub mod fleet;
 pub mod info;
 pub mod job;
 pub mod jobs;

@@ -17,9 +17,10 @@ use super::ConnectArgs;
 pub struct TopArgs {
     #[command(flatten)]
     pub connect: ConnectArgs,
-    /// Poll period when keyspace notifications are off (e.g. 2s, 500ms).
-    #[arg(long, default_value = "2s", value_parser = parse_interval)]
-    pub interval: Duration,
+    /// Poll period when keyspace notifications are off (e.g. 2s, 500ms) [default: the
+    /// context's interval, else 2s].
+    #[arg(long, value_parser = parse_interval)]
+    pub interval: Option<Duration>,
     /// Disable every action that changes data (also RQTOP_READ_ONLY=1).
     #[arg(long, env = "RQTOP_READ_ONLY", value_parser = clap::builder::BoolishValueParser::new())]
     pub read_only: bool,
@@ -48,7 +49,7 @@ mod tests {
     fn parses() {
         TopArgs::command().debug_assert();
         let a = TopArgs::try_parse_from(["rqtop", "--interval", "5s", "--read-only"]).unwrap();
-        assert_eq!(a.interval, Duration::from_secs(5));
+        assert_eq!(a.interval, Some(Duration::from_secs(5)));
         assert!(a.read_only);
         assert!(TopArgs::try_parse_from(["rqtop", "--interval", "1ms"]).is_err());
         assert!(TopArgs::try_parse_from(["rqtop", "--demo", "--url", "redis://x"]).is_err());

@@ -59,6 +59,11 @@ pub(crate) fn describe(err: &redis::RedisError) -> String {
         format!(
             "{line} (the Redis user lacks a permission this needs: see ACL WHOAMI and ACL GETUSER; README lists the ACL rqctl and rqtop need)"
         )
+    } else if lower.contains("readonly") || lower.contains("read only replica") {
+        // A replica: typically the old master after a Sentinel failover.
+        format!(
+            "{line} (this server is a read-only replica: changes must go to the master; with Sentinel, connect through a redis+sentinel:// URL, which always finds the master)"
+        )
     } else {
         line
     }

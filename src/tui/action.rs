@@ -57,4 +57,6 @@ pub enum Action {
     ToggleSuspend,
     Confirm,
     Deny,
+    /// Open the `:` command bar.
+    CommandBar,
 }

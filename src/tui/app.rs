@@ -1,6 +1,10 @@
 //! The app state and its reducer: `update(msg, now)` mutates state and returns commands for
 //! the refresh task. No I/O happens here, so every transition is testable without a terminal.
 
+pub mod command_bar;
+#[cfg(test)]
+mod command_bar_tests;
+mod context_queues;
 mod failures;
 mod job_actions;
 mod mutations;
@@ -16,6 +20,8 @@ use std::collections::BTreeSet;
 use std::time::SystemTime;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use context_queues::keep_only;
 
 use super::action::Action;
 use super::history::History;
@@ -149,6 +155,16 @@ pub struct App {
     pub status: Option<Status>,
     pub history: History,
     pub read_only: bool,
+    /// The config file's context in use (shown in the header).
+    pub context: Option<String>,
+    /// The context's queues: only these are shown (all when empty).
+    pub only_queues: Vec<String>,
+    /// The `:` command bar, while open.
+    pub bar: Option<command_bar::Bar>,
+    /// Command lines run, oldest first (↑/↓ in the bar).
+    pub bar_history: Vec<String>,
+    /// The config file's contexts, for `:ctx` and its completion.
+    pub contexts: Vec<String>,
     pub should_quit: bool,
     /// Rows a page key moves (the table height, set by the view).
     pub page_rows: usize,
@@ -196,6 +212,11 @@ impl App {
             status: None,
             history: History::default(),
             read_only,
+            context: None,
+            only_queues: Vec::new(),
+            bar: None,
+            bar_history: Vec::new(),
+            contexts: Vec::new(),
             should_quit: false,
             page_rows: 10,
             watch_sent: None,
@@ -237,7 +258,18 @@ impl App {
                     self.status = None;
                 }
             }
-            Msg::OverviewLoaded(ov, at) => {
+            Msg::MasterChanged { target } => {
+                self.status = Some(Status {
+                    text: format!(
+                        "Sentinel failover: now on {}",
+                        crate::present::safe(&target)
+                    ),
+                    tone: Tone::Warn,
+                });
+                self.target = target;
+            }
+            Msg::OverviewLoaded(mut ov, at) => {
+                keep_only(&mut ov, &self.only_queues);
                 if self.jobs.queue.is_none() {
                     self.jobs.queue = ov.queues.first().map(|q| q.name.clone());
                 }
@@ -340,6 +372,10 @@ impl App {
     }
 
     fn on_key(&mut self, key: KeyEvent, out: &mut Vec<Command>) {
+        if self.bar.is_some() {
+            self.on_bar_key(key, out);
+            return;
+        }
         if self.filtering {
             self.on_filter_key(key, out);
             return;
@@ -400,6 +436,7 @@ impl App {
                 self.back();
             }
             Action::MarkAll => self.mark_all(),
+            Action::CommandBar => self.open_bar(),
             Action::NextTab => {
                 self.end_search(out);
                 self.go_tab((self.tab.index() + 1) % TABS.len());

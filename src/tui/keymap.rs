@@ -141,6 +141,7 @@ pub static BINDINGS: &[Binding] = &[
     b(Failures, &[Char('C')], "C", Action::Cancel, "", "Cancel every job of the signature"),
     b(Global, &[Char('q'), Ctrl('c')], "q", Action::Quit, "quit", "Quit (also Ctrl-C)"),
     b(Global, &[Char('?')], "?", Action::Help, "help", "Every key"),
+    b(Global, &[Char(':')], ":", Action::CommandBar, "", "Command bar: Tab completes, ↑/↓ history"),
     b(Global, &[Char('1')], "1", Action::GoTab(0), "", "Queues tab"),
     b(Global, &[Char('2')], "2", Action::GoTab(1), "", "Workers tab"),
     b(Global, &[Char('3')], "3", Action::GoTab(2), "", "Jobs tab"),
@@ -160,6 +161,50 @@ pub static BINDINGS: &[Binding] = &[
     b(Global, &[Char('S')], "S", Action::ToggleSuspend, "", "Suspend or resume all workers"),
     b(Global, &[Code(KeyCode::Esc)], "Esc", Action::Back, "", "Clear the filter / marks"),
 ];
+
+/// One command of the `:` bar. The bar parses, completes and documents from this table.
+pub struct BarCommand {
+    pub name: &'static str,
+    /// Other words for it (`:quit` for `:q`).
+    pub aliases: &'static [&'static str],
+    /// The arguments, as help writes them.
+    pub args: &'static str,
+    pub help: &'static str,
+}
+
+const fn c(
+    name: &'static str,
+    aliases: &'static [&'static str],
+    args: &'static str,
+    help: &'static str,
+) -> BarCommand {
+    BarCommand {
+        name,
+        aliases,
+        args,
+        help,
+    }
+}
+
+#[rustfmt::skip]
+pub static COMMANDS: &[BarCommand] = &[
+    c("queues", &[], "", "Queues tab"),
+    c("workers", &[], "", "Workers tab"),
+    c("jobs", &[], "QUEUE [REGISTRY]", "A queue's jobs, or a registry's"),
+    c("job", &[], "ID", "Open one job by its id"),
+    c("schedules", &[], "", "Schedules tab"),
+    c("ctx", &["context"], "NAME", "Switch context (config file)"),
+    c("help", &[], "", "This help"),
+    c("q", &["quit"], "", "Quit"),
+];
+
+/// The bar command called `word` (its name or an alias).
+#[must_use]
+pub fn command(word: &str) -> Option<&'static BarCommand> {
+    COMMANDS
+        .iter()
+        .find(|c| c.name == word || c.aliases.contains(&word))
+}
 
 /// The action of `ev` in the first scope (in order) that binds it.
 #[must_use]

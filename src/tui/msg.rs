@@ -54,6 +54,10 @@ pub enum Msg {
         result: Result<Vec<Report>, String>,
     },
     ConnectionChanged(ConnState),
+    /// Sentinel promoted another server: rqtop now reads from it (the header's new target).
+    MasterChanged {
+        target: String,
+    },
 }
 
 /// What the app wants kept fresh; the refresh task re-reads these when they go stale.
@@ -97,6 +101,8 @@ pub enum Command {
     SetWatch(Watch),
     RefreshNow,
     Run(Mutation),
+    /// `:ctx NAME`: the console (not the refresh task) reconnects to another context.
+    SwitchContext(String),
     /// Start a search (any running one stops), or stop it (None).
     Search(Option<SearchRequest>),
 }

@@ -66,6 +66,8 @@ struct State {
     tracker: FailureTracker,
     /// The `/` search scanning now, if any.
     search: Option<tokio::task::JoinHandle<()>>,
+    /// When to ask Sentinel again which server is the master (Sentinel targets only).
+    master_check: Option<Instant>,
 }
 
 impl State {
@@ -118,6 +120,7 @@ pub async fn run(
         shown: None,
         tracker: FailureTracker::new(),
         search: None,
+        master_check: client.master().map(|_| Instant::now() + MASTER_CHECK),
     };
     loop {
         let due = st.due(&cfg);
@@ -146,6 +149,8 @@ pub async fn run(
                             st.search = Some(tokio::spawn(search(c, req, msgs.clone())));
                         }
                     }
+                    // The console reconnects for a context switch; never sent here.
+                    Command::SwitchContext(_) => {}
                     Command::Run(m) => {
                         // In its own task on a clone of the client (same connection): a
                         // bulk action of seconds must not stop the screen from refreshing.
@@ -193,6 +198,11 @@ pub async fn run(
                         announce(&mut st, &msgs, state).await;
                     }
                     Err(e) => {
+                        // Through Sentinel, a failure may be a failover: find the master
+                        // now rather than wait for the next check.
+                        if follow(&mut client, &mut st, &msgs).await {
+                            continue;
+                        }
                         st.failures += 1;
                         st.retry_at = Some(Instant::now() + backoff(st.failures));
                         st.mark(Dirty::all());
@@ -217,6 +227,10 @@ pub async fn run(
                     announce(&mut st, &msgs, state).await;
                 }
             }
+            () = sleep_until(st.master_check.unwrap_or_else(far_future)), if st.master_check.is_some() => {
+                st.master_check = Some(Instant::now() + MASTER_CHECK);
+                follow(&mut client, &mut st, &msgs).await;
+            }
             () = sleep_until(st.next_poll) => {
                 let every = if st.events.is_some() { cfg.safety_poll } else { cfg.poll };
                 st.next_poll = Instant::now() + every;
@@ -224,6 +238,27 @@ pub async fn run(
             }
         }
     }
+}
+
+/// How often rqtop asks Sentinel which server is the master: after a failover whose old
+/// master stays up (as a replica), reads still work, so only asking tells.
+const MASTER_CHECK: Duration = Duration::from_secs(2);
+
+/// Asks Sentinel for the master and moves to it when it changed: the subscription is
+/// made again and everything re-read. True when the client moved.
+async fn follow(client: &mut RqClient, st: &mut State, msgs: &mpsc::Sender<Msg>) -> bool {
+    let Ok(Some(_)) = client.follow_master().await else {
+        return false;
+    };
+    st.events = None;
+    st.subscribe_at = None;
+    st.failures = 0;
+    st.retry_at = None;
+    st.mark(Dirty::all());
+    st.dirty_since = Instant::now().checked_sub(Duration::from_secs(1));
+    let target = super::target_label(client);
+    let _ = msgs.send(Msg::MasterChanged { target }).await;
+    true
 }
 
 /// Tells the app about a connection state it does not show yet.
@@ -324,7 +359,10 @@ async fn fetch(
 }
 
 /// Runs a confirmed change through the same library functions rqctl uses.
-async fn mutate(client: &mut RqClient, m: Mutation) -> (String, Result<Vec<Report>, String>) {
+pub(crate) async fn mutate(
+    client: &mut RqClient,
+    m: Mutation,
+) -> (String, Result<Vec<Report>, String>) {
     let one = |r: crate::rq::Result<Report>| r.map(|r| vec![r]);
     let (label, result) = match m {
         Mutation::Requeue(ids) => (
@@ -489,6 +527,7 @@ mod tests {
             shown: None,
             tracker: FailureTracker::new(),
             search: None,
+            master_check: None,
         }
     }
 

@@ -74,6 +74,26 @@ impl Theme {
         }
     }
 
+    /// The header in a context's accent colour (production in red); the monochrome theme
+    /// has no colours to change. An unknown name keeps the default (the config file has
+    /// checked it already).
+    #[must_use]
+    pub fn with_accent(mut self, accent: Option<&str>) -> Self {
+        let Some(color) = accent.and_then(|a| a.parse::<Color>().ok()) else {
+            return self;
+        };
+        if self.header.bg.is_none() {
+            return self;
+        }
+        let dark = matches!(
+            color,
+            Color::Black | Color::Red | Color::Blue | Color::Magenta | Color::DarkGray
+        ) || matches!(color, Color::Rgb(r, g, b) if u32::from(r) * 3 + u32::from(g) * 6 + u32::from(b) < 1280);
+        let fg = if dark { Color::White } else { Color::Black };
+        self.header = self.header.bg(color).fg(fg);
+        self
+    }
+
     #[must_use]
     pub fn tone(&self, tone: Tone) -> Style {
         match tone {

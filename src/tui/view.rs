@@ -1,6 +1,10 @@
 //! Drawing. Views read the app state and build widgets; they do no I/O and take `now` as a
 //! parameter so that snapshots are deterministic.
 
+#[cfg(test)]
+mod command_bar_tests;
+#[cfg(test)]
+mod context_tests;
 mod detail;
 mod failures;
 #[cfg(test)]
@@ -136,7 +140,15 @@ fn render_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, now: S
     // Segments in the order shown; a narrow terminal drops or cuts them whole, never mid-word:
     // first the age, then the URL is cut in the middle, then the problem text is cut.
     let mut target = app.target.clone(); // cut below from the whole URL, never twice
-    let mut badges: Vec<(String, ratatui::style::Style)> = vec![(conn, Style::new())];
+    let mut badges: Vec<(String, ratatui::style::Style)> = Vec::new();
+    // The context first: which of several servers this is matters most.
+    if let Some(name) = &app.context {
+        badges.push((
+            format!("ctx {}", present::safe(name)),
+            Style::new().add_modifier(ratatui::style::Modifier::BOLD),
+        ));
+    }
+    badges.push((conn, Style::new()));
     // RQ 3.0's RQ_KEY_PREFIX: another prefix is another set of queues on the same server.
     if let Some(p) = app.overview.as_ref().map(|o| o.redis.prefix.as_str())
         && p != "rq"
@@ -277,7 +289,9 @@ fn render_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn render_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let line = if app.filtering {
+    let line = if let Some(bar) = &app.bar {
+        command_bar_line(app, &bar.input, usize::from(area.width), theme)
+    } else if app.filtering {
         Line::from(vec![
             Span::styled("/", theme.key),
             Span::raw(format!("{}▏", app.filter)),
@@ -335,8 +349,49 @@ fn fit_words(text: &str, width: usize) -> String {
     format!("{}…", out.trim_end())
 }
 
+/// `:input▏  candidate · candidate`: what is typed (made safe) and what Tab could complete.
+fn command_bar_line<'a>(app: &App, input: &str, width: usize, theme: &Theme) -> Line<'a> {
+    let typed = format!("{}▏", present::safe(input));
+    let mut spans = vec![Span::styled(":", theme.key), Span::raw(typed.clone())];
+    let mut room = width.saturating_sub(present::width(&typed) + 1);
+    let candidates = app.bar_candidates();
+    if candidates.is_empty() {
+        return Line::from(spans);
+    }
+    let mut shown = Vec::new();
+    for c in &candidates {
+        let c = present::safe(c);
+        let need = present::width(&c) + 3;
+        if need > room {
+            shown.push("…".to_string());
+            break;
+        }
+        room -= need;
+        shown.push(c.into_owned());
+    }
+    spans.push(Span::styled(
+        format!("  {}", shown.join(" · ")),
+        theme.muted,
+    ));
+    Line::from(spans)
+}
+
 fn render_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = Vec::new();
+    if app.bar.is_some() {
+        // The bar takes every key: say which ones it understands.
+        for (key, hint) in [
+            ("Enter", "run"),
+            ("Tab", "complete"),
+            ("↑/↓", "history"),
+            ("Esc", "close"),
+        ] {
+            spans.push(Span::styled(format!(" {key}"), theme.key));
+            spans.push(Span::raw(format!(" {hint} ")));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
     // `?` first: when the line is cut at the right edge, the way to every key stays visible.
     let mut hints = keymap::hints(&app.scopes(), app.read_only, |a| {
         // The open job hides the table that filter and sort act on.

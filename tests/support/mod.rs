@@ -132,6 +132,12 @@ pub fn rqctl_with_stdin(url: &str, args: &[&str], stdin: &str) -> Output {
         .env_remove("RQ_REDIS_URL")
         .env_remove("REDIS_URL")
         .env_remove("RQTOP_READ_ONLY")
+        // No config file of the person running the tests (its contexts would change them).
+        .env("XDG_CONFIG_HOME", "/nonexistent-rqtop-test-config")
+        .env_remove("RQTOP_CONFIG")
+        .env_remove("RQTOP_CONTEXT")
+        .env_remove("REDISCLI_AUTH")
+        .env_remove("RQ_KEY_PREFIX")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -85,23 +85,27 @@ struct Document<'a> {
 pub async fn run(args: &CheckArgs, opts: ConnectOptions, out: &mut Output) -> ExitCode {
     match judge(args, opts).await {
         Ok((results, seen)) => report(out, &results, &seen),
-        Err(Unknown(why)) => {
-            let why = crate::present::safe(&why).into_owned();
-            let summary = format!("RQ UNKNOWN - {why}");
-            if out.json {
-                let _ = out.json(&Document {
-                    status: Level::Unknown,
-                    exit_code: 3,
-                    summary: &summary,
-                    checks: &[],
-                    error: Some(&why),
-                });
-            } else {
-                out.line(&summary);
-            }
-            ExitCode::from(Level::Unknown.code())
-        }
+        Err(Unknown(why)) => unknown(out, &why),
     }
+}
+
+/// `RQ UNKNOWN - why` (or its document), exit 3: also for a target that cannot even be
+/// resolved (a config error), so that a monitoring agent always gets the plugin's format.
+pub fn unknown(out: &mut Output, why: &str) -> ExitCode {
+    let why = crate::present::safe(why).into_owned();
+    let summary = format!("RQ UNKNOWN - {why}");
+    if out.json {
+        let _ = out.json(&Document {
+            status: Level::Unknown,
+            exit_code: 3,
+            summary: &summary,
+            checks: &[],
+            error: Some(&why),
+        });
+    } else {
+        out.line(&summary);
+    }
+    ExitCode::from(Level::Unknown.code())
 }
 
 /// The status line (or document) and the exit code of the worst result.

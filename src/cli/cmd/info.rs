@@ -48,7 +48,7 @@ fn interval(s: &str) -> Result<Duration, String> {
 }
 
 /// The overview, cut down to the named queues (each checked to exist).
-async fn read(args: &InfoArgs, client: &mut RqClient) -> anyhow::Result<Overview> {
+pub async fn read(args: &InfoArgs, client: &mut RqClient) -> anyhow::Result<Overview> {
     for q in &args.queues {
         super::known_queue(client, q).await?;
     }
@@ -109,15 +109,21 @@ async fn info_once(
     let ov = read(args, client).await?;
     if out.json {
         out.json(&ov)?;
-        return Ok(exit_code(&ov));
+    } else {
+        print_info(&ov, out);
     }
-    note_server_problems(&ov, out);
+    Ok(exit_code(&ov))
+}
+
+/// `rqctl info`'s text for one server.
+pub fn print_info(ov: &Overview, out: &mut Output) {
+    note_server_problems(ov, out);
     let now = SystemTime::now();
-    out.line(&server_line(&ov));
+    out.line(&server_line(ov));
     out.line("");
     out.text(&queues_table(&ov.queues, now));
     out.line(&queues_summary(&ov.queues));
-    if let Some(line) = rate_limits_line(&ov) {
+    if let Some(line) = rate_limits_line(ov) {
         out.line(&line);
     }
     note_problems(&ov.queues, out);
@@ -128,7 +134,6 @@ async fn info_once(
         out.text(&workers_table(&ov.workers, now));
         out.line(&format!("{} workers", ov.workers.len()));
     }
-    Ok(exit_code(&ov))
 }
 
 pub async fn queues(
@@ -151,12 +156,17 @@ async fn queues_once(
     note_server_problems(&ov, out);
     if out.json {
         out.json(&ov.queues)?;
-        return Ok(exit_code(&ov));
+    } else {
+        print_queues(&ov, out);
     }
+    Ok(exit_code(&ov))
+}
+
+/// `rqctl queues`' text for one server (server problems are noted by the caller).
+pub fn print_queues(ov: &Overview, out: &mut Output) {
     out.text(&queues_table(&ov.queues, SystemTime::now()));
     out.line(&queues_summary(&ov.queues));
     note_problems(&ov.queues, out);
-    Ok(exit_code(&ov))
 }
 
 fn server_line(ov: &Overview) -> String {

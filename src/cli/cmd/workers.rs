@@ -12,16 +12,20 @@ pub async fn run(client: &mut RqClient, out: &mut Output) -> anyhow::Result<Exit
     super::info::note_server_problems(&ov, out);
     if out.json {
         out.json(&ov.workers)?;
-    } else if ov.workers.is_empty() {
-        out.line("no workers");
     } else {
-        out.text(&workers_table(&ov.workers, SystemTime::now()));
-        out.line(&crate::cli::report::count(
-            ov.workers.len() as u64,
-            "worker",
-        ));
+        print_workers(&ov.workers, out);
     }
     Ok(super::info::exit_code(&ov))
+}
+
+/// `rqctl workers`' text for one server.
+pub fn print_workers(workers: &[WorkerInfo], out: &mut Output) {
+    if workers.is_empty() {
+        out.line("no workers");
+    } else {
+        out.text(&workers_table(workers, SystemTime::now()));
+        out.line(&crate::cli::report::count(workers.len() as u64, "worker"));
+    }
 }
 
 pub fn workers_table(workers: &[WorkerInfo], now: SystemTime) -> String {

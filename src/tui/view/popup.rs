@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::widgets::block;
-use crate::tui::keymap::{BINDINGS, Scope};
+use crate::tui::keymap::{BINDINGS, COMMANDS, Scope};
 use crate::tui::theme::Theme;
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -41,6 +41,18 @@ pub fn help(frame: &mut Frame, area: Rect, scroll: u16, theme: &Theme) {
             ]));
         }
         lines.push(Line::default());
+        if scope == Scope::Global {
+            // The command bar's commands, from the same table the bar runs.
+            lines.push(Line::from(Span::styled("Command bar (:)", theme.title)));
+            for c in COMMANDS {
+                let usage = format!(":{} {}", c.name, c.args);
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {:<22}", usage.trim_end()), theme.key),
+                    Span::raw(c.help),
+                ]));
+            }
+            lines.push(Line::default());
+        }
     }
     let rect = centered(area, 64, area.height.saturating_sub(2).max(8));
     let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
