@@ -188,9 +188,10 @@ async fn slash_searches_the_whole_registry_with_a_selector() {
         live.until(Duration::from_secs(10), |a| a.overview.is_some())
             .await
     );
+    // `3` from the Queues tab shows the queue selected there; then pick emails' failed jobs.
+    live.key('3').await;
     live.app.jobs.queue = Some("emails".into());
     live.app.jobs.source = rqtop::rq::JobSource::Registry(rqtop::rq::Registry::Failed);
-    live.key('3').await;
     live.key('/').await;
     for c in "exc~ConnectionError ended<1h".chars() {
         live.key(c).await;

@@ -193,6 +193,7 @@ pub static COMMANDS: &[BarCommand] = &[
     c("jobs", &[], "QUEUE [REGISTRY]", "A queue's jobs, or a registry's"),
     c("job", &[], "ID", "Open one job by its id"),
     c("schedules", &[], "", "Schedules tab"),
+    c("failures", &[], "", "Failures tab (failure signatures)"),
     c("ctx", &["context"], "NAME", "Switch context (config file)"),
     c("help", &[], "", "This help"),
     c("q", &["quit"], "", "Quit"),

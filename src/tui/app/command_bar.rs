@@ -192,6 +192,7 @@ impl App {
             ("queues", _) => self.show_tab(Tab::Queues),
             ("workers", _) => self.show_tab(Tab::Workers),
             ("schedules", _) => self.show_tab(Tab::Schedules),
+            ("failures", _) => self.show_tab(Tab::Failures),
             ("job", [id]) => self.open_job((*id).to_string()),
             ("jobs", [queue, rest @ ..]) => self.show_jobs(queue, rest.first().copied()),
             ("ctx", [name]) => self.switch_context(name, out),

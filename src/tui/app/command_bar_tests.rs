@@ -55,6 +55,8 @@ fn tab_commands_and_quit() {
     assert!(app.bar.is_none(), "Enter closes the bar");
     run(&mut app, "schedules");
     assert_eq!(app.tab, Tab::Schedules);
+    run(&mut app, "failures");
+    assert_eq!(app.tab, Tab::Failures);
     run(&mut app, "queues");
     assert_eq!(app.tab, Tab::Queues);
     run(&mut app, "help");
