@@ -1,4 +1,4 @@
-//! Failure signatures against real RQ: real 2.12 and 1.16 workers fail jobs with seven
+//! Failure signatures against real RQ: real 2.12, 1.16 and 3.0 workers fail jobs with seven
 //! causes over three queues (tests/interop/make_failures.py: ZeroDivisionError in two
 //! functions, a redis ConnectionError whose host and port vary, a KeyError whose key
 //! varies, an application exception class, a real job timeout, a work-horse killed with
@@ -154,6 +154,11 @@ fn check(rq: Rq, db: u8) {
 #[test]
 fn rq2_failures_group_by_cause_and_requeue_by_signature() {
     check(Rq::V2, 2);
+}
+
+#[test]
+fn rq3_failures_group_by_cause_and_requeue_by_signature() {
+    check(Rq::V3, 3);
 }
 
 #[test]

@@ -312,6 +312,10 @@ impl App {
                 self.jobs_nav.marked.clear();
                 self.workers.marked.clear();
                 out.push(Command::RefreshNow);
+                // A search's rows were read before the change: scan again.
+                if self.search.is_some() {
+                    self.start_search(&mut out);
+                }
             }
             Msg::ConnectionChanged(state) => self.conn = state,
         }

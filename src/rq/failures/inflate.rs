@@ -7,7 +7,12 @@ use flate2::{Decompress, FlushDecompress, Status};
 
 thread_local! {
     static Z: RefCell<Decompress> = RefCell::new(Decompress::new(true));
+    /// Where whole streams are inflated in one call (see `inflate`).
+    static OUT: RefCell<Vec<u8>> = RefCell::new(vec![0; FAST_OUT]);
 }
+
+/// Streams that inflate to at most this much take the one-call path.
+const FAST_OUT: usize = 256 * 1024;
 
 /// What came out of a stream.
 #[derive(Debug, PartialEq, Eq)]
@@ -24,6 +29,18 @@ pub enum Inflated {
 pub fn inflate(raw: &[u8], max: usize) -> Inflated {
     if raw.len() < 2 || raw[0] != 0x78 {
         return Inflated::NotZlib;
+    }
+    // A whole stream that fits: one zlib-rs call into a reused buffer. Anything else (cut,
+    // broken, larger than the buffer or the limit) takes the streaming path below.
+    let whole = OUT.with(|out| {
+        let mut out = out.borrow_mut();
+        let room = FAST_OUT.min(max);
+        let (text, rc) =
+            zlib_rs::decompress_slice(&mut out[..room], raw, zlib_rs::InflateConfig::default());
+        (rc == zlib_rs::ReturnCode::Ok).then(|| text.to_vec())
+    });
+    if let Some(text) = whole {
+        return Inflated::Text(text);
     }
     Z.with(|z| {
         let mut d = z.borrow_mut();

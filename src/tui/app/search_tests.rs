@@ -121,3 +121,22 @@ fn leaving_the_registry_stops_the_search() {
     assert_eq!(searches(&out), vec![None]);
     assert!(app.search.is_none() && app.filter.is_empty());
 }
+
+#[test]
+fn an_action_on_matches_scans_again() {
+    let mut app = jobs_app();
+    typed(&mut app, "exc~x");
+    let before = app.search.as_ref().unwrap().generation;
+    let out = app.update(
+        Msg::ActionFinished {
+            label: "requeue".into(),
+            result: Ok(Vec::new()),
+        },
+        fixtures::now(),
+    );
+    let again = searches(&out);
+    assert!(
+        matches!(again.as_slice(), [Some(r)] if r.generation > before && r.selector == "exc~x"),
+        "{out:?}"
+    );
+}
