@@ -4,11 +4,11 @@
 use std::time::SystemTime;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
-use super::widgets::{block, empty, fit, header, selection};
+use super::widgets::{Col, block, empty, fit, header};
 use crate::present::{self, safe, thousands};
 use crate::rq::failures::FailureGroup;
 use crate::tui::app::rows::sort_names;
@@ -52,57 +52,66 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         empty(frame, area, text, theme);
         return;
     }
-    let wide = area.width >= 100;
-    let mut widths = vec![
-        Constraint::Length(8),
-        Constraint::Length(6),
-        Constraint::Fill(1),
-        Constraint::Fill(3),
-        Constraint::Length(11),
-    ];
-    let mut names = vec!["SIG", "COUNT", "FUNCTION", "ERROR", "NOW"];
-    if wide {
-        widths.insert(2, Constraint::Fill(1));
-        names.insert(2, "QUEUES");
-    }
-    let cols = super::widgets::column_widths(area, &widths);
-    let col = |i: usize| cols.get(i).copied().unwrap_or(usize::MAX);
-    let shift = usize::from(wide);
-    let table_rows: Vec<Row> = rows
+    // Widths by content and priority: enough of the function to tell signatures apart, then
+    // the error; QUEUES only when everything else fits whole.
+    let texts: Vec<[String; 6]> = rows
         .iter()
         .map(|g| {
-            let mut cells = vec![
-                Cell::from(g.signature.id.clone()),
-                Cell::from(Line::from(thousands(g.count)).right_aligned()),
-            ];
-            if wide {
-                cells.push(Cell::from(fit(&safe(&queues(g)), col(2))));
-            }
-            cells.push(Cell::from(fit(
-                &safe(if g.signature.function.is_empty() {
-                    "?"
-                } else {
-                    &g.signature.function
-                }),
-                col(2 + shift),
-            )));
-            cells.push(Cell::from(fit(&safe(&g.signature.error()), col(3 + shift))));
-            // Still failing (with how many in the last 10 minutes), or stopped.
-            let (now_text, style) = match g.trend() {
-                "stopped" => ("stopped".to_string(), theme.muted),
-                trend => (format!("{trend} {}", thousands(g.recent)), theme.bad),
+            let function = if g.signature.function.is_empty() {
+                "?"
+            } else {
+                &g.signature.function
             };
-            cells.push(Cell::from(fit(&now_text, col(4 + shift))).style(style));
-            Row::new(cells)
+            // Still failing (with how many in the last 10 minutes), or stopped.
+            let now_text = match g.trend() {
+                "stopped" => "stopped".to_string(),
+                trend => format!("{trend} {}", thousands(g.recent)),
+            };
+            [
+                g.signature.id.clone(),
+                thousands(g.count),
+                safe(&queues(g)).into_owned(),
+                safe(function).into_owned(),
+                safe(&g.signature.error()).into_owned(),
+                now_text,
+            ]
         })
         .collect();
-    let table = Table::new(table_rows, widths)
-        .header(header(&names, &["COUNT"], theme))
+    let sized = super::widgets::size_columns(
+        area.width,
+        &HEADER,
+        &texts,
+        |i, need| match i {
+            2 => Col::optional_cut(need, 14),
+            3 => Col::flex(need.min(20), 8),
+            // Counted whole at 50 columns, so that QUEUES can come in on a wide terminal;
+            // what is left still widens the error.
+            4 => Col::flex(need.min(50), 16),
+            _ => Col::whole(need),
+        },
+        &[3, 4, 2],
+    );
+    let table_rows: Vec<Row> = texts
+        .iter()
+        .map(|t| {
+            let cells = sized.keep.iter().map(|&i| match i {
+                1 => Cell::from(Line::from(t[1].clone()).right_aligned()),
+                5 if t[5] == "stopped" => Cell::from(t[5].clone()).style(theme.muted),
+                5 => Cell::from(t[5].clone()).style(theme.bad),
+                _ => Cell::from(fit(&t[i], sized.width(i))),
+            });
+            Row::new(cells.collect::<Vec<_>>())
+        })
+        .collect();
+    let table = Table::new(table_rows, sized.constraints.clone())
+        .header(header(&sized.header, &["COUNT"], theme))
         .block(b)
         .row_highlight_style(theme.selected);
-    let mut state = selection(app.fail_nav.selected, rows.len());
+    let (_, mut state) = super::widgets::scrolled(&app.fail_nav, rows.len(), area);
     frame.render_stateful_widget(table, area, &mut state);
 }
+
+const HEADER: [&str; 6] = ["SIG", "COUNT", "QUEUES", "FUNCTION", "ERROR", "NOW"];
 
 fn queues(g: &FailureGroup) -> String {
     g.queues

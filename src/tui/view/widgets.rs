@@ -187,6 +187,15 @@ impl Col {
         }
     }
 
+    /// A column shown only when everything else fits whole, cut down to `min` at most.
+    #[must_use]
+    pub fn optional_cut(need: usize, min: usize) -> Self {
+        Self {
+            min: min.min(need),
+            ..Self::optional(need)
+        }
+    }
+
     /// A column shown only when everything else fits whole.
     #[must_use]
     pub fn optional(need: usize) -> Self {
@@ -240,8 +249,9 @@ pub fn allot(width: usize, cols: &[Col], priority: &[usize]) -> Vec<Option<usize
         .all(|&i| out[i].is_some_and(|w| w >= cols[i].need));
     if all_whole {
         for &i in priority {
-            if cols[i].optional && used(&out) + 1 + cols[i].need <= width {
-                out[i] = Some(cols[i].need);
+            let room = width.saturating_sub(used(&out) + 1);
+            if cols[i].optional && room >= cols[i].min {
+                out[i] = Some(cols[i].need.min(room));
             }
         }
     }
@@ -289,6 +299,10 @@ mod allot_tests {
         let cols = [Col::whole(10), Col::droppable(12), Col::whole(12)];
         assert_eq!(allot(30, &cols, &[]), [Some(10), None, Some(12)]);
         assert_eq!(allot(40, &cols, &[]), [Some(10), Some(12), Some(12)]);
+        // An optional column that may be cut comes in with what is left, down to its minimum.
+        let cols = [Col::whole(10), Col::optional_cut(30, 8)];
+        assert_eq!(allot(25, &cols, &[1]), [Some(10), Some(14)]);
+        assert_eq!(allot(18, &cols, &[1]), [Some(10), None]);
     }
 }
 
