@@ -1,5 +1,6 @@
 //! Parsing (good, bad, unknown keys, missing file) and precedence.
 
+#[cfg(test)] // the whole file is the test module (declared under #[cfg(test)])
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

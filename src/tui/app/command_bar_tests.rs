@@ -1,5 +1,6 @@
 //! The command bar: every command, completion, history, and what it says to nonsense.
 
+#[cfg(test)] // the whole file is the test module (declared under #[cfg(test)])
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, Popup, Tab};

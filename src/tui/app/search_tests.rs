@@ -1,5 +1,6 @@
 //! `/` on the Jobs tab: a selector scan of the whole queue or registry.
 
+#[cfg(test)] // the whole file is the test module (declared under #[cfg(test)])
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::rq::{JobSource, Registry};

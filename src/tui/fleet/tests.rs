@@ -1,6 +1,7 @@
 //! The fleet view: rows of every target with their TARGET, filtering and sorting across
 //! targets, the header's per-target states, and 80x24 snapshots.
 
+#[cfg(test)] // the whole file is the test module (declared under #[cfg(test)])
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -1,5 +1,6 @@
 //! The command bar at 80x24, and its commands in the help screen.
 
+#[cfg(test)] // the whole file is the test module (declared under #[cfg(test)])
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -1,6 +1,7 @@
 //! The header with a config file's context: its name, read-only state and accent colour; a
 //! context's queue list cuts the tables down.
 
+#[cfg(test)] // the whole file is the test module (declared under #[cfg(test)])
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;

@@ -1,6 +1,7 @@
 //! The Failures tab: snapshots at 80x24 and 60x15, an opened signature, and R/D/C asking
 //! with the count and the queues before acting on every job of the signature.
 
+#[cfg(test)] // the whole file is the test module (declared under #[cfg(test)])
 use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
