@@ -9,6 +9,7 @@ use super::error::{Error, Result, describe};
 
 mod diagnose;
 mod redact;
+pub(crate) use redact::percent_decode;
 mod sentinel_connect;
 
 use redact::delimiter_hint;

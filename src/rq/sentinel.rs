@@ -3,6 +3,7 @@
 //! are the master's; the sentinels' own come apart (`SentinelAuth`). The master is found with
 //! plain `SENTINEL get-master-addr-by-name`, asking each sentinel in turn.
 
+use super::client::percent_decode;
 use std::time::Duration;
 
 use redis::{ConnectionAddr, ConnectionInfo, IntoConnectionInfo, RedisConnectionInfo};
@@ -75,15 +76,15 @@ pub fn parse(url: &str) -> std::result::Result<Option<SentinelTarget>, String> {
         None => (None, None),
         Some(ui) => match ui.split_once(':') {
             Some((u, p)) => (
-                (!u.is_empty()).then(|| decode(u)),
-                (!p.is_empty()).then(|| decode(p)),
+                (!u.is_empty()).then(|| percent_decode(u)),
+                (!p.is_empty()).then(|| percent_decode(p)),
             ),
-            None => (Some(decode(ui)), None),
+            None => (Some(percent_decode(ui)), None),
         },
     };
     Ok(Some(SentinelTarget {
         sentinels,
-        master: decode(master),
+        master: percent_decode(master),
         db,
         tls,
         username,
@@ -107,28 +108,6 @@ fn host_port(s: &str) -> Option<(String, u16)> {
         Some(_) => None,
         None => Some((s.to_string(), DEFAULT_SENTINEL_PORT)),
     }
-}
-
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                bytes.get(i + 1).copied().and_then(hex),
-                bytes.get(i + 2).copied().and_then(hex),
-            )
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn addr(host: &str, port: u16, tls: bool) -> ConnectionAddr {
