@@ -462,7 +462,14 @@ fn a_dry_run_over_many_dangling_ids_streams() {
     );
     let left: u64 = c.zcard("rq:failed:many").unwrap();
     assert_eq!(left, DANGLING as u64 + 3, "a dry run changes nothing");
-    assert!(rss < 30.0, "peak RSS {rss:.1} MiB");
+    // What the 300,000 ids add to what any command holds (the allocator's own arenas, the
+    // runtime): holding them all would take well over this.
+    let (_, base) = rqctl_peak_rss(&url, &["info", "--json"]);
+    eprintln!("rqctl info --json: peak RSS {base:.1} MiB");
+    assert!(
+        rss - base < 20.0,
+        "peak RSS {rss:.1} MiB, {base:.1} MiB for info"
+    );
 }
 
 #[test]
