@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use support::tmux::Tmux;
 use support::{RedisServer, text};
 
 fn seed(server: &RedisServer, queue: &str, jobs: usize) {
@@ -177,51 +178,28 @@ fn rqtop_fleet_view_keeps_the_live_targets_flowing_when_one_stops() {
     )
     .unwrap();
     let socket = format!("rqtop-fleet-{}", a.port);
-    let tmux = |args: &[&str]| {
-        let o = Command::new("tmux")
-            .args(["-L", &socket])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    };
     let cmd = format!(
         "env -u REDIS_URL -u RQ_REDIS_URL {} --config {} --all-contexts",
         env!("CARGO_BIN_EXE_rqtop"),
         config.display()
     );
-    tmux(&["new-session", "-d", "-s", "t", "-x", "80", "-y", "24", &cmd]);
-    let wait = |what: &str, ok: &dyn Fn(&str) -> bool| {
-        support::wait_for(Duration::from_secs(15), || {
-            let sc = tmux(&["capture-pane", "-p", "-t", "t"]);
-            ok(&sc).then_some(sc)
-        })
-        .unwrap_or_else(|| {
-            let sc = tmux(&["capture-pane", "-p", "-t", "t"]);
-            let _ = Command::new("tmux")
-                .args(["-L", &socket, "kill-server"])
-                .output();
-            panic!("waiting for {what}:\n{sc}")
-        })
-    };
+    let tmux = Tmux::start(&socket, 80, 24, &cmd);
     let row = |sc: &str, target: &str, queue: &str| -> Option<String> {
         sc.lines()
             .find(|l| l.starts_with(&format!("│{target} ")) && l.contains(&format!(" {queue} ")))
             .map(|l| l.split_whitespace().nth(2).unwrap_or("").to_string())
     };
-    wait("every target's rows", &|sc| {
+    tmux.wait_screen("every target's rows", |sc: &str| {
         row(sc, "a", "alpha").as_deref() == Some("1")
             && row(sc, "b", "beta").as_deref() == Some("2")
             && row(sc, "c", "gamma").as_deref() == Some("3")
     });
     c.kill();
     seed(&a, "alpha", 4); // 1 + 4 queued
-    let sc = wait("c down, a still updating", &|sc| {
+    let sc = tmux.wait_screen("c down, a still updating", |sc: &str| {
         sc.contains("⟳ reconnecting") && row(sc, "a", "alpha").as_deref() == Some("5")
     });
-    let _ = Command::new("tmux")
-        .args(["-L", &socket, "kill-server"])
-        .output();
+    tmux.kill();
     let head = sc.lines().next().unwrap_or_default();
     assert!(
         head.contains("c ⟳ reconnecting") && head.contains("a ○ polling"),
@@ -254,45 +232,22 @@ fn rqtop_fleet_actions_go_to_the_row_target() {
     )
     .unwrap();
     let socket = format!("rqtop-fleet-act-{}", a.port);
-    let tmux = |args: &[&str]| {
-        let o = Command::new("tmux")
-            .args(["-L", &socket])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    };
     let cmd = format!(
         "env -u REDIS_URL -u RQ_REDIS_URL {} --config {} -c a -c b",
         env!("CARGO_BIN_EXE_rqtop"),
         config.display()
     );
-    tmux(&["new-session", "-d", "-s", "t", "-x", "80", "-y", "24", &cmd]);
-    let wait = |what: &str, ok: &dyn Fn(&str) -> bool| {
-        support::wait_for(Duration::from_secs(15), || {
-            let sc = tmux(&["capture-pane", "-p", "-t", "t"]);
-            ok(&sc).then_some(sc)
-        })
-        .unwrap_or_else(|| {
-            let sc = tmux(&["capture-pane", "-p", "-t", "t"]);
-            let _ = Command::new("tmux")
-                .args(["-L", &socket, "kill-server"])
-                .output();
-            panic!("waiting for {what}:\n{sc}")
-        })
-    };
-    wait("both targets", &|sc| {
+    let tmux = Tmux::start(&socket, 80, 24, &cmd);
+    tmux.wait_screen("both targets", |sc: &str| {
         sc.contains("│a ") && sc.contains("│b ")
     });
-    tmux(&["send-keys", "-t", "t", "j", "E"]);
-    wait("the confirmation naming b", &|sc| {
+    tmux.run(&["send-keys", "-t", "t", "j", "E"]);
+    tmux.wait_screen("the confirmation naming b", |sc: &str| {
         sc.contains("b: Empty queue same: delete its 2 queued")
     });
-    tmux(&["send-keys", "-t", "t", "y"]);
-    wait("the result", &|sc| sc.contains("b: empty: 2 done"));
-    let _ = Command::new("tmux")
-        .args(["-L", &socket, "kill-server"])
-        .output();
+    tmux.run(&["send-keys", "-t", "t", "y"]);
+    tmux.wait_screen("the result", |sc: &str| sc.contains("b: empty: 2 done"));
+    tmux.kill();
     let len = |s: &RedisServer| -> i64 {
         redis::cmd("LLEN")
             .arg("rq:queue:same")

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use support::tmux::Tmux;
 use support::{RedisServer, text, wait_for};
 
 const PW: &str = "s3cret-Pw-42";
@@ -281,29 +282,19 @@ fn config_errors_are_usage_errors_with_file_line_and_column() {
 fn rqtop_shows_the_context_and_keeps_the_password_off_argv() {
     let s = setup();
     let socket = format!("rqtop-ctx-{}", s.server.port);
-    let tmux = |args: &[&str]| {
-        let o = Command::new("tmux")
-            .args(["-L", &socket])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    };
     let cmd = format!(
         "env -u REDIS_URL -u RQ_REDIS_URL -u REDISCLI_AUTH {} --config {} -c ro",
         env!("CARGO_BIN_EXE_rqtop"),
         s.config.display()
     );
-    tmux(&["new-session", "-d", "-s", "t", "-x", "80", "-y", "24", &cmd]);
+    let tmux = Tmux::start(&socket, 80, 24, &cmd);
     let screen = wait_for(Duration::from_secs(15), || {
-        let sc = tmux(&["capture-pane", "-p", "-t", "t"]);
+        let sc = tmux.screen();
         (sc.contains("polling") || sc.contains("live")).then_some(sc)
     });
-    let screen = screen.unwrap_or_else(|| tmux(&["capture-pane", "-p", "-t", "t"]));
+    let screen = screen.unwrap_or_else(|| tmux.screen());
     let pids = rqtop_pids(&s.config);
-    let _ = Command::new("tmux")
-        .args(["-L", &socket, "kill-server"])
-        .output();
+    tmux.kill();
     let head = screen.lines().next().unwrap_or_default();
     assert!(
         head.contains("ctx ro") && head.contains("read-only"),
@@ -374,47 +365,24 @@ fn rqtop_switches_context_from_the_command_bar() {
     )
     .unwrap();
     let socket = format!("rqtop-ctxsw-{}", s.server.port);
-    let tmux = |args: &[&str]| {
-        let o = Command::new("tmux")
-            .args(["-L", &socket])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    };
     let cmd = format!(
         "env -u REDIS_URL -u RQ_REDIS_URL -u REDISCLI_AUTH RQTEST_PW={PW} {} --config {}",
         env!("CARGO_BIN_EXE_rqtop"),
         config.display()
     );
-    tmux(&["new-session", "-d", "-s", "t", "-x", "80", "-y", "24", &cmd]);
-    let wait = |what: &str, ok: &dyn Fn(&str) -> bool| {
-        wait_for(Duration::from_secs(15), || {
-            let sc = tmux(&["capture-pane", "-p", "-t", "t"]);
-            ok(&sc).then_some(sc)
-        })
-        .unwrap_or_else(|| {
-            let sc = tmux(&["capture-pane", "-p", "-t", "t"]);
-            let _ = Command::new("tmux")
-                .args(["-L", &socket, "kill-server"])
-                .output();
-            panic!("waiting for {what}:\n{sc}")
-        })
-    };
-    wait("context a", &|sc| {
+    let tmux = Tmux::start(&socket, 80, 24, &cmd);
+    tmux.wait_screen("context a", |sc: &str| {
         sc.contains("ctx a") && sc.contains("│alpha")
     });
-    tmux(&["send-keys", "-t", "t", ":ctx nope", "Enter"]);
-    wait("the unknown-context message", &|sc| {
+    tmux.run(&["send-keys", "-t", "t", ":ctx nope", "Enter"]);
+    tmux.wait_screen("the unknown-context message", |sc: &str| {
         sc.contains("no context nope (known: a, b)")
     });
-    tmux(&["send-keys", "-t", "t", ":ctx b", "Enter"]);
-    let sc = wait("context b", &|sc| {
+    tmux.run(&["send-keys", "-t", "t", ":ctx b", "Enter"]);
+    let sc = tmux.wait_screen("context b", |sc: &str| {
         sc.contains("ctx b") && sc.contains("│beta")
     });
-    let _ = Command::new("tmux")
-        .args(["-L", &socket, "kill-server"])
-        .output();
+    tmux.kill();
     let head = sc.lines().next().unwrap_or_default();
     assert!(head.contains("read-only"), "{sc}");
     assert!(head.contains(&other.port.to_string()), "{sc}");

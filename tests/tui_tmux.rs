@@ -5,45 +5,10 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::Duration;
 
+use support::tmux::Tmux;
 use support::{RedisServer, Rq, wait_for};
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .expect("tmux");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "t"])
-    }
-
-    fn wait_screen(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        wait_for(Duration::from_secs(15), || {
-            let s = self.screen();
-            ok(&s).then_some(s)
-        })
-        .unwrap_or_else(|| panic!("waiting for {what}; screen:\n{}", self.screen()))
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
 
 fn row_count(screen: &str, queue: &str) -> Option<String> {
     let row = screen
@@ -66,15 +31,12 @@ fn rqtop_in_tmux_follows_real_rq() {
     let dir = std::env::temp_dir().join(format!("rqtop-tmux-{}", server.port));
     std::fs::create_dir_all(&dir).unwrap();
     let exit_file = dir.join("exit");
-    let tmux = Tmux {
-        socket: format!("rqtop-test-{}", server.port),
-    };
     let cmd = format!(
         "{} --url {url}; echo EXIT=$? > {}",
         env!("CARGO_BIN_EXE_rqtop"),
         exit_file.display()
     );
-    tmux.run(&["new-session", "-d", "-s", "t", "-x", "80", "-y", "24", &cmd]);
+    let tmux = Tmux::start(&format!("rqtop-test-{}", server.port), 80, 24, &cmd);
     tmux.run(&["set-option", "-t", "t", "remain-on-exit", "on"]);
 
     let s = tmux.wait_screen("3 queued", |s| {
@@ -113,9 +75,7 @@ fn rqtop_in_tmux_follows_real_rq() {
 #[test]
 fn a_closed_terminal_ends_rqtop_demo_and_its_server() {
     support::ensure_test_env();
-    let tmux = Tmux {
-        socket: format!("rqtop-demo-test-{}", std::process::id()),
-    };
+    let socket = format!("rqtop-demo-test-{}", std::process::id());
     let code_file = std::env::temp_dir().join(format!("rqtop-demo-exit-{}", std::process::id()));
     let _ = std::fs::remove_file(&code_file);
     // The shell ignores SIGHUP so that it can record rqtop's exit code; rqtop installs its
@@ -125,7 +85,7 @@ fn a_closed_terminal_ends_rqtop_demo_and_its_server() {
         env!("CARGO_BIN_EXE_rqtop"),
         code_file.display()
     );
-    tmux.run(&["new-session", "-d", "-s", "t", "-x", "80", "-y", "24", &cmd]);
+    let tmux = Tmux::start(&socket, 80, 24, &cmd);
     let s = tmux.wait_screen("the demo", |s| s.contains("● live") && s.contains("low"));
     let port = s
         .lines()
@@ -165,20 +125,8 @@ fn a_closed_terminal_ends_rqtop_demo_and_its_server() {
 fn quitting_after_a_resize_leaves_the_normal_screen_clean() {
     let server = RedisServer::start();
     support::ensure_test_env();
-    let tmux = Tmux {
-        socket: format!("rqtop-resize-test-{}", std::process::id()),
-    };
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        "bash --norc",
-    ]);
+    let socket = format!("rqtop-resize-test-{}", std::process::id());
+    let tmux = Tmux::start(&socket, 80, 24, "bash --norc");
     let cmd = format!(
         "clear; {} --url {}; echo rqtop-ended",
         env!("CARGO_BIN_EXE_rqtop"),

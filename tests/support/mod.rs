@@ -1,6 +1,8 @@
 //! Test fixtures: a private redis-server per test, the rqctl binary, and the Python RQ venvs.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

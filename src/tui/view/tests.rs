@@ -309,13 +309,7 @@ fn queue_panel_shows_rate_limits() {
     }];
     let mut app = with_overview(ov);
     let t = draw(&mut app, 100, 30);
-    let screen: String = t
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(|c| c.symbol())
-        .collect();
+    let screen = screen_text(&t);
     assert!(screen.contains("+ 8 waiting for a rate limit"), "{screen}");
     assert!(
         screen.contains("rate limits stripe 2/2 slots held, 8 waiting"),
@@ -332,13 +326,7 @@ fn queue_panel_says_why_a_queue_does_not_drain() {
         ov.queues[0].workers = workers;
         let mut app = with_overview(ov);
         let t = draw(&mut app, 100, 30);
-        let screen: String = t
-            .backend()
-            .buffer()
-            .content()
-            .iter()
-            .map(|c| c.symbol())
-            .collect();
+        let screen = screen_text(&t);
         assert!(
             screen.contains(&format!("default · {expect}")),
             "{expect}: {screen}"
@@ -353,13 +341,7 @@ fn jobs_title_counts_the_rows_on_screen() {
     key(&mut app, '3');
     show_queue_page(&mut app, 20);
     let t = draw(&mut app, 80, 24);
-    let screen: String = t
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(|c| c.symbol())
-        .collect();
+    let screen = screen_text(&t);
     // 16 of the 20 loaded rows fit at 80x24: job-0 to job-15.
     assert!(screen.contains("· 1-16 of 1,204 "), "{screen}");
     assert!(
