@@ -286,6 +286,10 @@ def build(conn, url, workdir, procs, notes, created):
     busy_log = os.path.join(workdir, 'busy-w.err')
     busy = procs.start('busy-w', rq_cli('worker', '--name', 'busy-w', '--url', url, 'slowq'), workdir, env)
     slowq = Queue('slowq', connection=conn)
+    # Two short jobs first, so that busy-w's counters (successful_job_count, failed_job_count,
+    # total_working_time) are not zero when it reaches job-slow.
+    remember(slowq.enqueue(labjobs.add, 5, 5, job_id='job-warm-ok'))
+    remember(slowq.enqueue(labjobs.fail, 'warm-up failure', job_id='job-warm-fail'))
     remember(slowq.enqueue(labjobs.slow, SLOW_SECONDS, job_id='job-slow', job_timeout=SLOW_JOB_TIMEOUT))
     worker_key = Worker.redis_worker_namespace_prefix + 'busy-w'
 

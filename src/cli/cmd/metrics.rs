@@ -74,7 +74,7 @@ pub async fn run(
 async fn once(opts: ConnectOptions, out: &mut Output) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let read = match RqClient::connect(&opts).await {
-        Ok(mut c) => c.overview().await,
+        Ok(mut c) => c.overview_with(crate::rq::Detail::Counts).await,
         Err(e) => Err(e),
     };
     let stats = ReadStats {

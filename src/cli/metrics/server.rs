@@ -90,7 +90,7 @@ async fn read(
         Some(c) => c,
         None => RqClient::connect(opts).await?,
     };
-    let result = c.overview().await;
+    let result = c.overview_with(crate::rq::Detail::Counts).await;
     if result.is_ok() {
         *client = Some(c);
     }
