@@ -29,5 +29,5 @@ pub use error::{Error, Result};
 pub use job_states::JobState;
 pub use jobs::MAX_PAGE;
 pub use model::*;
-pub use overview::{Detail, NEEDED_EVENT_FLAGS, events_sufficient};
+pub use overview::{Detail, NEEDED_EVENT_FLAGS, ReadAhead, events_sufficient};
 pub use password::Password;

@@ -18,19 +18,20 @@ use super::model::{
     CronLast, KeyspaceEvents, Liveness, Overview, QueueInfo, RateLimitInfo, RqSchedulerSummary,
     ServerInfo, WorkerInfo,
 };
-use super::rate_limits;
 use super::reply::{self, Replies};
+
+mod counts;
+use counts::CountTrip;
 
 /// What the first round trip finds.
 struct Roots {
     problems: Vec<String>,
-    rate_limit_keys: Vec<String>,
+    names: Names,
     resumes_in: Option<f64>,
-    queues: Vec<String>,
-    workers: Vec<String>,
     suspended: bool,
     version: Option<String>,
     events: KeyspaceEvents,
+    /// The server's clock (TIME), in seconds with microseconds.
     now: f64,
     cron: Vec<CronLast>,
     rq_scheduler: RqSchedulerSummary,
@@ -62,9 +63,47 @@ impl RqClient {
     /// Reads the overview with the given detail: the same three round trips, with fewer
     /// commands in each for `Detail::Counts`.
     pub async fn overview_with(&mut self, detail: Detail) -> Result<Overview> {
-        let roots = self.fetch_roots(detail).await?;
-        let (mut queues, mut workers, rate_limits, mut waiting) =
-            self.fetch_counts(&roots, detail).await?;
+        self.overview_ahead(detail, &mut ReadAhead::default()).await
+    }
+
+    /// Reads the overview for a reader that reads again and again (`rqctl metrics
+    /// --listen`): the counts of the queues and workers the last read found are sent with
+    /// the first round trip. When that round trip finds the same names (the common case),
+    /// the read takes two round trips instead of three; when it finds others, the guess is
+    /// dropped and the counts are read for the names found, as a plain read does.
+    pub async fn overview_ahead(
+        &mut self,
+        detail: Detail,
+        ahead: &mut ReadAhead,
+    ) -> Result<Overview> {
+        let guess = ahead
+            .names
+            .take()
+            .filter(|n| plan_trips(n.queues.len(), n.workers.len(), COMMANDS_PER_TRIP).len() <= 1);
+        let mut pipe = self.roots_pipeline(detail);
+        if let Some(names) = &guess {
+            let now = (local_clock() + ahead.clock_offset).floor();
+            counts::add(&self.keys, &mut pipe, &CountTrip::whole(names), detail, now);
+        }
+        let mut r = Replies::new(self.pipeline("read queues and workers", pipe).await?);
+        let roots = self.roots_from(&mut r, detail);
+        ahead.clock_offset = roots.now - local_clock();
+        let (mut queues, mut workers, rate_limits, mut waiting) = match &guess {
+            Some(names) if *names == roots.names => {
+                ahead.held += 1;
+                let mut acc = counts::Acc::default();
+                counts::take(
+                    &self.keys,
+                    &mut r,
+                    &CountTrip::whole(names),
+                    detail,
+                    &mut acc,
+                );
+                acc.finish(&roots.names)
+            }
+            _ => self.fetch_counts(&roots, detail).await?,
+        };
+        ahead.names = Some(roots.names.clone());
         if detail == Detail::Counts {
             waiting.clear();
         }
@@ -115,7 +154,8 @@ impl RqClient {
         Ok(replies.iter().any(|v| reply::int(v).unwrap_or(0) > 0))
     }
 
-    async fn fetch_roots(&mut self, detail: Detail) -> Result<Roots> {
+    /// The first round trip's commands: names, suspension, server facts, cron entries.
+    fn roots_pipeline(&self, detail: Detail) -> redis::Pipeline {
         let full = detail == Detail::Full;
         let mut pipe = redis::pipe();
         pipe.cmd("SMEMBERS").arg(self.keys.queues());
@@ -139,7 +179,12 @@ impl RqClient {
             .arg(0)
             .arg(0)
             .arg("WITHSCORES");
-        let mut r = Replies::new(self.pipeline("read queues and workers", pipe).await?);
+        pipe
+    }
+
+    /// The replies of `roots_pipeline`, in order.
+    fn roots_from(&self, r: &mut Replies, detail: Detail) -> Roots {
+        let full = detail == Detail::Full;
         let mut problems = Vec::new();
         let queue_keys = set_or_problem(r.next(), &self.keys.queues(), &mut problems);
         let worker_keys = set_or_problem(r.next(), &self.keys.workers(), &mut problems);
@@ -185,19 +230,21 @@ impl RqClient {
             jobs: count(&r.next()),
             next_run: first_score(&r.next()),
         };
-        Ok(Roots {
+        Roots {
             problems,
-            rate_limit_keys,
+            names: Names {
+                queues,
+                workers,
+                rate_limit_keys,
+            },
             resumes_in,
-            queues,
-            workers,
             suspended,
             version,
             events,
             now,
             cron,
             rq_scheduler,
-        })
+        }
     }
 
     /// Second round trip: every queue's counts and every worker's hash. Above
@@ -206,83 +253,39 @@ impl RqClient {
     /// commands and most of rqctl's 480 MB as one pipeline. The next pipeline is sent
     /// before the replies of the current one are read, so Redis works while we parse.
     async fn fetch_counts(&mut self, roots: &Roots, detail: Detail) -> Result<Counts> {
-        let (fields, full): (&[&str], bool) = match detail {
-            Detail::Full => (&WORKER_FIELDS, true),
-            Detail::Counts => (&COUNT_WORKER_FIELDS, false),
-        };
-        let mut trips = plan_trips(roots.queues.len(), roots.workers.len(), COMMANDS_PER_TRIP);
-        if trips.is_empty() && !roots.rate_limit_keys.is_empty() {
+        let names = &roots.names;
+        let now = roots.now.floor();
+        let mut trips = plan_trips(names.queues.len(), names.workers.len(), COMMANDS_PER_TRIP);
+        if trips.is_empty() && !names.rate_limit_keys.is_empty() {
             trips.push((0..0, 0..0));
         }
+        let trips: Vec<CountTrip> = (trips.into_iter().enumerate())
+            .map(|(i, (qs, ws))| CountTrip {
+                names,
+                qs,
+                ws,
+                first: i == 0,
+            })
+            .collect();
         let client = &*self;
-        let mut replies = stream::iter(trips.clone().into_iter().enumerate())
-            .map(|(i, (qs, ws))| {
+        // Items by index, not by reference: a closure over a borrowed item makes the
+        // future not `Send` for axum and the fleet's tasks.
+        let mut replies = stream::iter(0..trips.len())
+            .map(|i| {
                 let mut pipe = redis::pipe();
-                if i == 0 {
-                    // RQ 3.0 rate limits ride in the first pipeline of this round trip.
-                    rate_limits::read(&mut pipe, &client.keys, &roots.rate_limit_keys);
-                }
-                for q in roots.queues.get(qs).unwrap_or_default() {
-                    read_queue(&mut pipe, &client.keys, q, roots.now);
-                }
-                for w in roots.workers.get(ws).unwrap_or_default() {
-                    let key = client.keys.worker(w);
-                    let mut hmget = redis::cmd("HMGET");
-                    hmget.arg(&key).arg(fields);
-                    pipe.add_command(hmget);
-                    if full {
-                        pipe.cmd("TTL").arg(&key);
-                        pipe.cmd("SMEMBERS").arg(client.keys.worker_executions(w));
-                    }
+                if let Some(trip) = trips.get(i) {
+                    counts::add(&client.keys, &mut pipe, trip, detail, now);
                 }
                 let mut c = client.clone();
                 async move { c.pipeline("read queue counts", pipe).await }
             })
             .buffered(2);
-        let mut queues = Vec::with_capacity(roots.queues.len());
-        let mut workers = Vec::new();
-        let (mut limits, mut waiting) = (Vec::new(), Vec::new());
-        for (i, (qs, ws)) in trips.into_iter().enumerate() {
+        let mut acc = counts::Acc::default();
+        for trip in &trips {
             let mut r = Replies::new(replies.next().await.unwrap_or(Ok(Vec::new()))?);
-            if i == 0 {
-                (limits, waiting) = rate_limits::parse(&mut r, &roots.rate_limit_keys);
-            }
-            for name in roots.queues.get(qs).unwrap_or_default() {
-                queues.push(queue_from_replies(&mut r, &self.keys, name));
-            }
-            for name in roots.workers.get(ws).unwrap_or_default() {
-                let values = r.next();
-                // Without the TTL, a worker whose key is gone shows as a hash without fields.
-                let ttl = if full { reply::int(&r.next()) } else { None };
-                // The fields this reads, by name: HMGET sends no names back, which halves
-                // the bytes of 200 workers (a scrape's largest reply).
-                let fields: Vec<(&[u8], &[u8])> = fields
-                    .iter()
-                    .zip(reply::items(&values))
-                    .filter_map(|(f, v)| match v {
-                        Value::BulkString(b) => Some((f.as_bytes(), b.as_slice())),
-                        Value::SimpleString(t) => Some((f.as_bytes(), t.as_bytes())),
-                        _ => None,
-                    })
-                    .collect();
-                let executions = if full {
-                    reply::members(&r.next())
-                } else {
-                    Vec::new()
-                };
-                // A member whose key is gone is a stale registration: RQ does not count it.
-                if ttl != Some(-2) && !fields.is_empty() {
-                    let mut w = worker_from_hash(name, &fields, ttl);
-                    with_executions(&mut w, &executions);
-                    workers.push(w);
-                }
-            }
+            counts::take(&self.keys, &mut r, trip, detail, &mut acc);
         }
-        let listeners = listener_counts(&roots.queues, &workers);
-        for ((q, _), n) in queues.iter_mut().zip(listeners) {
-            q.workers = n;
-        }
-        Ok((queues, workers, limits, waiting))
+        Ok(acc.finish(names))
     }
 
     /// Third round trip: `enqueued_at` of each queue's head job, `started_at` of each
@@ -361,6 +364,39 @@ enum TimeOf {
     WorkerJob(usize),
     /// The queue of waiting (rate-limited) job i.
     WaitingOrigin(usize),
+}
+
+/// The queue, worker and rate-limit key names one read found (sorted, without repeats).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Names {
+    queues: Vec<String>,
+    workers: Vec<String>,
+    rate_limit_keys: Vec<String>,
+}
+
+/// What a reader that reads again and again keeps from one read for the next (see
+/// `RqClient::overview_ahead`): the names it found and how far the server's clock is from
+/// ours. A wrong guess costs one round trip more, never a wrong count.
+#[derive(Debug, Default)]
+pub struct ReadAhead {
+    names: Option<Names>,
+    clock_offset: f64,
+    held: u64,
+}
+
+impl ReadAhead {
+    /// How many reads found the names guessed (and so took two round trips).
+    #[must_use]
+    pub fn held(&self) -> u64 {
+        self.held
+    }
+}
+
+/// This machine's clock, in UNIX seconds.
+fn local_clock() -> f64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// What the second round trip reads: queues with their head job, workers, RQ 3.0 rate
@@ -719,12 +755,13 @@ fn server_time(v: &Value) -> f64 {
     let secs = parts
         .first()
         .and_then(|s| String::from_utf8_lossy(s).parse::<f64>().ok());
-    secs.unwrap_or_else(|| {
-        SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64())
-    })
-    .floor()
+    let micros = parts
+        .get(1)
+        .and_then(|s| String::from_utf8_lossy(s).parse::<f64>().ok());
+    match secs {
+        Some(s) => s + micros.unwrap_or(0.0) / 1e6,
+        None => local_clock(),
+    }
 }
 
 #[cfg(test)]

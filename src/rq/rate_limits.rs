@@ -13,9 +13,10 @@ use super::reply::{self, Replies};
 /// this many waiting jobs and lower bounds beyond (the per-key counts are always exact).
 pub(crate) const ORIGINS_READ: usize = 2_000;
 
-/// Queues the commands of the second round trip for every rate-limit key.
-pub(crate) fn read(pipe: &mut redis::Pipeline, keys: &Keys, names: &[String]) {
-    let per_key = ORIGINS_READ / names.len().max(1);
+/// Queues the commands of the second round trip for every rate-limit key: with up to `ids`
+/// waiting ids over all keys (at least each key's oldest).
+pub(crate) fn read(pipe: &mut redis::Pipeline, keys: &Keys, names: &[String], ids: usize) {
+    let per_key = ids / names.len().max(1);
     for k in names {
         pipe.cmd("HGET").arg(keys.rate_limit(k)).arg("concurrency");
         pipe.cmd("ZCARD").arg(keys.rate_limit_allowed(k));

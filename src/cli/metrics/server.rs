@@ -16,7 +16,7 @@ use axum::routing::get;
 
 use super::exposition::{ReadStats, render};
 use crate::cli::output::Output;
-use crate::rq::{ConnectOptions, RqClient};
+use crate::rq::{ConnectOptions, Detail, ReadAhead, RqClient};
 
 /// How long a read's text answers later scrapes: scrapes from several Prometheus servers
 /// (or a dashboard) that come together cost one read.
@@ -38,6 +38,9 @@ struct ScrapeState {
     stats: ReadStats,
     /// Whether the last read succeeded (None before the first): a change is logged once.
     up: Option<bool>,
+    /// The names the last read found: the next read sends their counts with its first
+    /// round trip (two round trips a scrape while queues and workers stay the same).
+    ahead: ReadAhead,
 }
 
 impl Scraper {
@@ -62,7 +65,8 @@ impl Scraper {
             return text.clone();
         }
         let started = Instant::now();
-        let read = read(&mut st.client, &self.opts).await;
+        let ScrapeState { client, ahead, .. } = &mut *st;
+        let read = read(client, ahead, &self.opts).await;
         st.stats.count += 1;
         st.stats.seconds += started.elapsed().as_secs_f64();
         // Bytes: every scrape that shares this read sends it without a copy.
@@ -84,13 +88,14 @@ impl Scraper {
 /// connection is dropped, so that the next scrape starts from a fresh connect.
 async fn read(
     client: &mut Option<RqClient>,
+    ahead: &mut ReadAhead,
     opts: &ConnectOptions,
 ) -> Result<crate::rq::Overview, crate::rq::Error> {
     let mut c = match client.take() {
         Some(c) => c,
         None => RqClient::connect(opts).await?,
     };
-    let result = c.overview_with(crate::rq::Detail::Counts).await;
+    let result = c.overview_ahead(Detail::Counts, ahead).await;
     if result.is_ok() {
         *client = Some(c);
     }

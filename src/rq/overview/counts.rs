@@ -1,0 +1,139 @@
+//! The second round trip of an overview: every queue's counts and every worker's hash, and
+//! RQ 3.0's rate limits. A trip's commands are queued by `add` and their replies read by
+//! `take` in the same order, whether they go in a pipeline of their own or ride on the
+//! first round trip (`RqClient::overview_ahead`).
+
+use std::ops::Range;
+
+use redis::Value;
+
+use super::super::keys::Keys;
+use super::super::model::{QueueInfo, RateLimitInfo, WorkerInfo};
+use super::super::rate_limits;
+use super::super::reply::{self, Replies};
+use super::{
+    COUNT_WORKER_FIELDS, Counts, Detail, Names, WORKER_FIELDS, listener_counts, queue_from_replies,
+    read_queue, with_executions, worker_from_hash,
+};
+
+/// One pipeline's share: the queues `qs` and workers `ws` of `names`, and on the first
+/// pipeline the rate limits.
+pub(super) struct CountTrip<'a> {
+    pub names: &'a Names,
+    pub qs: Range<usize>,
+    pub ws: Range<usize>,
+    pub first: bool,
+}
+
+impl<'a> CountTrip<'a> {
+    /// Everything in one pipeline.
+    pub fn whole(names: &'a Names) -> Self {
+        Self {
+            names,
+            qs: 0..names.queues.len(),
+            ws: 0..names.workers.len(),
+            first: true,
+        }
+    }
+}
+
+/// The worker fields read, and whether each worker's TTL and executions are read too.
+fn worker_fields(detail: Detail) -> (&'static [&'static str], bool) {
+    match detail {
+        Detail::Full => (&WORKER_FIELDS, true),
+        Detail::Counts => (&COUNT_WORKER_FIELDS, false),
+    }
+}
+
+/// Queues the commands of `trip`. `now` (UNIX seconds) tells expired registry entries.
+pub(super) fn add(
+    keys: &Keys,
+    pipe: &mut redis::Pipeline,
+    trip: &CountTrip<'_>,
+    detail: Detail,
+    now: f64,
+) {
+    let (fields, full) = worker_fields(detail);
+    if trip.first {
+        // A lean read needs no waiting ids (their queues): only each key's oldest.
+        let ids = if full { rate_limits::ORIGINS_READ } else { 0 };
+        rate_limits::read(pipe, keys, &trip.names.rate_limit_keys, ids);
+    }
+    for q in trip.names.queues.get(trip.qs.clone()).unwrap_or_default() {
+        read_queue(pipe, keys, q, now);
+    }
+    for w in trip.names.workers.get(trip.ws.clone()).unwrap_or_default() {
+        let key = keys.worker(w);
+        let mut hmget = redis::cmd("HMGET");
+        hmget.arg(&key).arg(fields);
+        pipe.add_command(hmget);
+        if full {
+            pipe.cmd("TTL").arg(&key);
+            pipe.cmd("SMEMBERS").arg(keys.worker_executions(w));
+        }
+    }
+}
+
+/// What the trips of one read have found so far.
+#[derive(Default)]
+pub(super) struct Acc {
+    queues: Vec<(QueueInfo, Option<String>)>,
+    workers: Vec<WorkerInfo>,
+    limits: Vec<RateLimitInfo>,
+    waiting: Vec<String>,
+}
+
+impl Acc {
+    /// The counts, with each queue's live listeners.
+    pub fn finish(mut self, names: &Names) -> Counts {
+        let listeners = listener_counts(&names.queues, &self.workers);
+        for ((q, _), n) in self.queues.iter_mut().zip(listeners) {
+            q.workers = n;
+        }
+        (self.queues, self.workers, self.limits, self.waiting)
+    }
+}
+
+/// Reads the replies of `add(trip)` from `r`.
+pub(super) fn take(
+    keys: &Keys,
+    r: &mut Replies,
+    trip: &CountTrip<'_>,
+    detail: Detail,
+    acc: &mut Acc,
+) {
+    let (fields, full) = worker_fields(detail);
+    if trip.first {
+        (acc.limits, acc.waiting) = rate_limits::parse(r, &trip.names.rate_limit_keys);
+    }
+    for name in trip.names.queues.get(trip.qs.clone()).unwrap_or_default() {
+        acc.queues.push(queue_from_replies(r, keys, name));
+    }
+    for name in trip.names.workers.get(trip.ws.clone()).unwrap_or_default() {
+        let values = r.next();
+        // Without the TTL, a worker whose key is gone shows as a hash without fields.
+        let ttl = if full { reply::int(&r.next()) } else { None };
+        // The fields this reads, by name: HMGET sends no names back, which halves the
+        // bytes of 200 workers (a scrape's largest reply).
+        let fields: Vec<(&[u8], &[u8])> = fields
+            .iter()
+            .zip(reply::items(&values))
+            .filter_map(|(f, v)| match v {
+                Value::BulkString(b) => Some((f.as_bytes(), b.as_slice())),
+                Value::SimpleString(t) => Some((f.as_bytes(), t.as_bytes())),
+                _ => None,
+            })
+            .collect();
+        let executions = if full {
+            reply::members(&r.next())
+        } else {
+            Vec::new()
+        };
+        // A member whose key is gone is a stale registration: RQ does not count it.
+        if ttl != Some(-2) && !fields.is_empty() {
+            let mut w = worker_from_hash(name, &fields, ttl);
+            with_executions(&mut w, &executions);
+            acc.workers.push(w);
+        }
+    }
+}
