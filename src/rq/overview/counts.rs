@@ -64,8 +64,10 @@ pub(super) fn add(
     }
     for w in trip.names.workers.get(trip.ws.clone()).unwrap_or_default() {
         let key = keys.worker(w);
-        let mut hmget = redis::cmd("HMGET");
-        hmget.arg(&key).arg(fields);
+        // Sized up front: growing 200 commands of 10 arguments was a tenth of a scrape's CPU.
+        let bytes = 5 + key.len() + fields.iter().map(|f| f.len()).sum::<usize>();
+        let mut hmget = redis::Cmd::with_capacity(2 + fields.len(), bytes);
+        hmget.arg("HMGET").arg(&key).arg(fields);
         pipe.add_command(hmget);
         if full {
             pipe.cmd("TTL").arg(&key);
