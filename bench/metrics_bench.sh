@@ -9,7 +9,7 @@
 #   QUEUED FAILED WORKERS QUEUES EXTRAS   data size; defaults 1000000 100000 200 10 5
 #   RUNS        timed scrapes per exporter (median reported); default 15
 #   SOAK_SECS   length of the memory soak; default 300 (0 skips it)
-#   SETTLE_SECS pause between the fill and the first scrape; default 20 (see below)
+#   SETTLE_SECS pause between the fill and the first scrape; default 60 (see below)
 #   SKIP_BUILD=1   do not run `cargo build --release --bin rqctl`
 #   RQCTL       rqctl binary; default target/release/rqctl
 #   EXPORTER_VENV  venv for rq-exporter (created with pip when missing);
@@ -33,7 +33,7 @@ QUEUES="${QUEUES:-10}"
 EXTRAS="${EXTRAS:-5}"
 RUNS="${RUNS:-15}"
 SOAK_SECS="${SOAK_SECS:-300}"
-SETTLE_SECS="${SETTLE_SECS:-20}"
+SETTLE_SECS="${SETTLE_SECS:-60}"
 OUT="${OUT:-$(mktemp -d /tmp/metrics_bench.XXXXXX)}"
 mkdir -p "$OUT"
 WORK="$(mktemp -d /tmp/metrics_bench_run.XXXXXX)"
@@ -150,7 +150,7 @@ log "exporters up (rqctl pid $RQCTL_PID, rq-exporter pid $EXP_PID)"
         "($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?'))."
     echo "Data: $QUEUES queues, $WORKERS workers, $QUEUED queued + $FAILED failed jobs, $EXTRAS finished/started/deferred/scheduled per queue;"
     echo "measured $SETTLE_SECS s after the fill."
-    echo "Wall = HTTP scrape (curl time_total), median of $RUNS after a warm-up, exporter straight to Redis; round trips and"
+    echo "Wall = HTTP scrape (curl time_total), median of $RUNS after a warm-up, the exporters taking turns, each straight to Redis; round trips and"
     echo "commands from one more scrape of a second exporter that talks to Redis through rtproxy."
     echo
     cat "$WORK/table.md"

@@ -7,7 +7,8 @@ of rq-exporter, side by side, then a soak of the listening rqctl's resident memo
                        --redis-url redis://127.0.0.1:R/0 --proxy-pid P --stats FILE \
                        --queued 1000000 --runs 5 --soak-secs 300 --soak-pid PID --out results.json
 
-Each --tool gives a direct endpoint (timed), an endpoint whose exporter talks to Redis
+The timed scrapes of the tools take turns (A, B, A, B, ...), 0.7 s apart. Each --tool
+gives a direct endpoint (timed), an endpoint whose exporter talks to Redis
 through rtproxy (counted: commands and round trips from the proxy's totals before and
 after one scrape; the exporters keep their connection open, so deltas, not resets), and
 the pid of the direct exporter (its resident memory). Redis' own count of commands
@@ -104,21 +105,29 @@ def main():
     r = Redis.from_url(a.redis_url)
     results = {"tools": [], "soak": None}
 
+    tools = []
     for spec in a.tool:
         name, rest = spec.split("=", 1)
         direct, proxied, pid = rest.split(",")
-        # Warm-up (rq-exporter also collects once at start-up), then timed scrapes spaced
-        # beyond rqctl's 500 ms sharing window, so that each is a fresh read.
+        tools.append((name, direct, proxied, pid))
+    # Warm-up (rq-exporter also collects once at start-up) and a check of what each reports.
+    for name, direct, _, _ in tools:
         _, status, body = scrape(direct)
         if status != 200:
             sys.exit(f"metrics_measure: {name}: HTTP {status}")
         seen = queued_total(body)
         if abs(seen - a.queued) > 0.5:
             sys.exit(f"metrics_measure: {name} reports {seen} queued jobs, expected {a.queued}")
-        times = []
-        for _ in range(a.runs):
+    # Timed scrapes, taking turns, so that whatever drifts on the machine or in Redis meets
+    # every exporter alike; spaced beyond rqctl's 500 ms sharing window, so that each is a
+    # fresh read.
+    times = {name: [] for name, _, _, _ in tools}
+    for _ in range(a.runs):
+        for name, direct, _, _ in tools:
             time.sleep(0.7)
-            times.append(scrape(direct)[0])
+            times[name].append(scrape(direct)[0])
+
+    for name, direct, proxied, pid in tools:
         # One counted scrape through the proxy.
         scrape(proxied)
         time.sleep(0.7)
@@ -130,10 +139,10 @@ def main():
         t1 = proxy_totals(a.proxy_pid, a.stats)
         rec = {
             "tool": name,
-            "median_s": statistics.median(times),
-            "min_s": min(times),
-            "max_s": max(times),
-            "times_s": times,
+            "median_s": statistics.median(times[name]),
+            "min_s": min(times[name]),
+            "max_s": max(times[name]),
+            "times_s": times[name],
             "proxied_s": proxied_s,
             "round_trips": t1["round_trips"] - t0["round_trips"],
             "commands": t1["commands"] - t0["commands"],

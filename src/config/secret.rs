@@ -129,15 +129,25 @@ pub fn quiet_commands(quiet: bool) {
     QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// How long a password command may take: long enough for a person to unlock a secret store
+/// (a pinentry prompt), short enough that a hung one is an error, not a frozen start.
+pub const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Runs `sh -c CMD` (stdin closed, stderr to the person unless quiet) and takes the first
 /// line it prints. Its output is never repeated in an error.
 fn run_command(cmd: &str) -> Result<String, String> {
+    run_command_within(cmd, COMMAND_TIMEOUT)
+}
+
+/// `run_command` with a deadline: past it the command is killed and the answer is an error.
+fn run_command_within(cmd: &str, timeout: std::time::Duration) -> Result<String, String> {
+    use std::io::Read;
+    let deadline = std::time::Instant::now() + timeout;
     let stderr = if QUIET.load(std::sync::atomic::Ordering::Relaxed) {
         std::process::Stdio::null()
     } else {
         std::process::Stdio::inherit()
     };
-    use std::io::Read;
     let mut child = std::process::Command::new("sh")
         .args(["-c", cmd])
         .stdin(std::process::Stdio::null())
@@ -146,11 +156,30 @@ fn run_command(cmd: &str) -> Result<String, String> {
         .spawn()
         .map_err(|e| format!("password_command `{cmd}` could not start: {e}"))?;
     // At most 64 KiB: a command that prints without end (`yes`) is stopped, not buffered.
+    // Read on a thread of its own, so that a command that prints nothing and never ends
+    // (a hung secret store) meets the deadline; a child that outlives the command and keeps
+    // the pipe open only keeps that thread.
     let limit = 64 << 10;
-    let mut bytes = Vec::new();
+    let (tx, rx) = std::sync::mpsc::channel();
     if let Some(out) = child.stdout.take() {
-        let _ = out.take(limit + 1).read_to_end(&mut bytes);
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = out.take(limit + 1).read_to_end(&mut bytes);
+            let _ = tx.send(bytes);
+        });
     }
+    let late = || {
+        format!(
+            "password_command `{cmd}` did not finish within {} s; it was stopped",
+            timeout.as_secs()
+        )
+    };
+    let left = deadline.saturating_duration_since(std::time::Instant::now());
+    let Ok(bytes) = rx.recv_timeout(left) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(late());
+    };
     if bytes.len() as u64 > limit {
         let _ = child.kill();
         let _ = child.wait();
@@ -158,9 +187,20 @@ fn run_command(cmd: &str) -> Result<String, String> {
             "password_command `{cmd}` printed more than {limit} bytes"
         ));
     }
-    let status = child
-        .wait()
-        .map_err(|e| format!("password_command `{cmd}`: {e}"))?;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(late());
+            }
+            Err(e) => return Err(format!("password_command `{cmd}`: {e}")),
+        }
+    };
     if !status.success() {
         return Err(format!("password_command `{cmd}` failed ({status})"));
     }
@@ -256,5 +296,27 @@ mod tests {
                 .contains("empty")
         );
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_command_that_hangs_is_stopped_at_the_deadline() {
+        let short = std::time::Duration::from_millis(300);
+        for cmd in [
+            "sleep 30",                            // prints nothing, never ends
+            "printf 's3cret'; sleep 30",           // prints, keeps the pipe open
+            "printf 's3cret'; exec >&-; sleep 30", // closes the pipe, never ends
+        ] {
+            let started = std::time::Instant::now();
+            let err = run_command_within(cmd, short).unwrap_err();
+            assert!(err.contains("did not finish within"), "{cmd}: {err}");
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(5),
+                "{cmd}"
+            );
+        }
+        assert_eq!(
+            run_command_within("printf 'ok\\n'", short).as_deref(),
+            Ok("ok")
+        );
     }
 }
