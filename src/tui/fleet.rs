@@ -16,6 +16,7 @@ use std::time::{Duration, SystemTime};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::app::TableNav;
 use super::msg::ConnState;
 use crate::rq::Overview;
 
@@ -56,15 +57,13 @@ pub enum FleetMsg {
 pub struct Fleet {
     pub targets: Vec<Target>,
     pub tab: FleetTab,
-    pub selected: usize,
+    /// Cursor, sort (an index into `rows::QUEUE_SORTS` or `rows::WORKER_SORTS`) and the
+    /// view's first row, as the single-target tables keep them.
+    pub nav: TableNav,
     pub filter: String,
     pub filtering: bool,
-    /// Index into the tab's sort orders (`rows::QUEUE_SORTS`, `rows::WORKER_SORTS`).
-    pub sort: usize,
     pub status: Option<String>,
     pub should_quit: bool,
-    /// Rows a page key moves (set by the view).
-    pub page_rows: usize,
     /// A change waiting for y/n.
     pub confirm: Option<actions::Pending>,
 }
@@ -84,13 +83,11 @@ impl Fleet {
                 })
                 .collect(),
             tab: FleetTab::Queues,
-            selected: 0,
+            nav: TableNav::default(),
             filter: String::new(),
             filtering: false,
-            sort: 0,
             status: None,
             should_quit: false,
-            page_rows: 10,
             confirm: None,
         }
     }
@@ -120,7 +117,7 @@ impl Fleet {
             }
             FleetMsg::Key(k) => run = self.on_key(k),
         }
-        self.selected = self.selected.min(self.row_count().saturating_sub(1));
+        self.nav.selected = self.nav.selected.min(self.row_count().saturating_sub(1));
         run
     }
 
@@ -136,8 +133,8 @@ impl Fleet {
     /// The target of the selected row.
     pub(crate) fn selected_target(&self) -> Option<&str> {
         let t = match self.tab {
-            FleetTab::Queues => rows::queue_rows(self).get(self.selected).map(|r| r.0),
-            FleetTab::Workers => rows::worker_rows(self).get(self.selected).map(|r| r.0),
+            FleetTab::Queues => rows::queue_rows(self).get(self.nav.selected).map(|r| r.0),
+            FleetTab::Workers => rows::worker_rows(self).get(self.nav.selected).map(|r| r.0),
         }?;
         self.targets.get(t).map(|t| t.name.as_str())
     }
@@ -175,7 +172,7 @@ impl Fleet {
                 KeyCode::Char(c) if !ctrl => self.filter.push(c),
                 _ => {}
             }
-            self.selected = 0;
+            self.nav.selected = 0;
             return None;
         }
         let last = self.row_count().saturating_sub(1);
@@ -188,19 +185,23 @@ impl Fleet {
                 FleetTab::Queues => FleetTab::Workers,
                 FleetTab::Workers => FleetTab::Queues,
             }),
-            KeyCode::Char('j') | KeyCode::Down => self.selected = (self.selected + 1).min(last),
-            KeyCode::Char('k') | KeyCode::Up => self.selected = self.selected.saturating_sub(1),
-            KeyCode::Char('g') | KeyCode::Home => self.selected = 0,
-            KeyCode::Char('G') | KeyCode::End => self.selected = last,
-            KeyCode::PageDown => self.selected = (self.selected + self.page_rows).min(last),
-            KeyCode::PageUp => self.selected = self.selected.saturating_sub(self.page_rows),
+            KeyCode::Char('j') | KeyCode::Down => {
+                self.nav.selected = (self.nav.selected + 1).min(last);
+            }
+            KeyCode::Char('k') | KeyCode::Up => {
+                self.nav.selected = self.nav.selected.saturating_sub(1);
+            }
+            KeyCode::Char('g') | KeyCode::Home => self.nav.selected = 0,
+            KeyCode::Char('G') | KeyCode::End => self.nav.selected = last,
+            KeyCode::PageDown => self.page(true, last),
+            KeyCode::PageUp => self.page(false, last),
             KeyCode::Char('/') => self.filtering = true,
             KeyCode::Char('s') => {
                 let n = match self.tab {
                     FleetTab::Queues => rows::QUEUE_SORTS.len(),
                     FleetTab::Workers => rows::WORKER_SORTS.len(),
                 };
-                self.sort = (self.sort + 1) % n;
+                self.nav.sort = (self.nav.sort + 1) % n;
             }
             KeyCode::Esc => self.filter.clear(),
             KeyCode::Char('?') => {
@@ -221,9 +222,22 @@ impl Fleet {
     fn go(&mut self, tab: FleetTab) {
         if tab != self.tab {
             self.tab = tab;
-            self.selected = 0;
-            self.sort = 0;
+            self.nav = TableNav::default();
             self.filter.clear();
+        }
+    }
+
+    /// PgDn/PgUp move the view and the cursor by a whole screen (as the view last drew it),
+    /// as the single-target tables do.
+    fn page(&mut self, down: bool, last: usize) {
+        let page = self.nav.shown.get().max(1);
+        let top = self.nav.top.get();
+        if down {
+            self.nav.top.set(top.saturating_add(page));
+            self.nav.selected = (self.nav.selected + page).min(last);
+        } else {
+            self.nav.top.set(top.saturating_sub(page));
+            self.nav.selected = self.nav.selected.saturating_sub(page);
         }
     }
 }

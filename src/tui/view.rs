@@ -28,7 +28,7 @@ mod fit_tests {
         assert_eq!(super::fit_words("abcdefghij", 5), "abcd…");
     }
 }
-mod widgets;
+pub(crate) mod widgets;
 mod workers;
 
 use std::time::SystemTime;

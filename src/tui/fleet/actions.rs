@@ -28,7 +28,7 @@ impl Fleet {
         let (target, text, mutation) = match (self.tab, key) {
             (FleetTab::Queues, 'E' | 'R') => {
                 let rows = queue_rows(self);
-                let (t, q) = rows.get(self.selected).ok_or("no queue selected")?;
+                let (t, q) = rows.get(self.nav.selected).ok_or("no queue selected")?;
                 if key == 'E' {
                     (
                         *t,
@@ -55,7 +55,7 @@ impl Fleet {
             }
             (FleetTab::Workers, 'W' | 'K') => {
                 let rows = worker_rows(self);
-                let (t, w) = rows.get(self.selected).ok_or("no worker selected")?;
+                let (t, w) = rows.get(self.nav.selected).ok_or("no worker selected")?;
                 let names = vec![w.name.clone()];
                 if key == 'W' {
                     (

@@ -19,7 +19,7 @@ pub fn queue_rows(f: &Fleet) -> Vec<(usize, &QueueInfo)> {
         .flat_map(|(i, t)| queues(t).iter().map(move |q| (i, q)))
         .filter(|(i, q)| matches(&needle, &f.targets[*i].name, &[&q.name]))
         .collect();
-    match QUEUE_SORTS.get(f.sort).copied().unwrap_or("target") {
+    match QUEUE_SORTS.get(f.nav.sort).copied().unwrap_or("target") {
         "queued" => rows.sort_by_key(|r| std::cmp::Reverse(r.1.queued)),
         "failed" => rows.sort_by_key(|r| std::cmp::Reverse(r.1.failed)),
         "name" => rows.sort_by(|a, b| a.1.name.cmp(&b.1.name).then(a.0.cmp(&b.0))),
@@ -42,7 +42,7 @@ pub fn worker_rows(f: &Fleet) -> Vec<(usize, &WorkerInfo)> {
             matches(&needle, &f.targets[*i].name, &[&w.name, &w.state, &queues])
         })
         .collect();
-    match WORKER_SORTS.get(f.sort).copied().unwrap_or("target") {
+    match WORKER_SORTS.get(f.nav.sort).copied().unwrap_or("target") {
         "state" => rows.sort_by(|a, b| a.1.state.cmp(&b.1.state).then(a.0.cmp(&b.0))),
         "name" => rows.sort_by(|a, b| a.1.name.cmp(&b.1.name).then(a.0.cmp(&b.0))),
         _ => {}

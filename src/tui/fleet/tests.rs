@@ -174,3 +174,72 @@ fn fleet_workers_tab() {
     key(&mut f, KeyCode::Char('2'));
     insta::assert_snapshot!(draw(&mut f).backend());
 }
+
+fn draw_at(f: &mut Fleet, width: u16, height: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(width, height)).unwrap();
+    t.draw(|frame| super::view::render(frame, f, &Theme::color(), fixtures::now()))
+        .unwrap();
+    format!("{}", t.backend())
+}
+
+/// Two targets of 20 queues each, with long names: a narrow terminal cuts them with `…`, and
+/// PgDn shows the next screen whole (not one new row).
+#[test]
+fn fleet_tables_cut_with_an_ellipsis_and_page_by_screens() {
+    let mut f = Fleet::new(vec![
+        ("production-eu-west-1".into(), false),
+        ("production-us-east-1".into(), false),
+    ]);
+    for i in 0..2 {
+        let mut ov = fixtures::overview();
+        let proto = ov.queues[0].clone();
+        ov.queues = (0..20)
+            .map(|n| {
+                let mut q = proto.clone();
+                q.name = format!("emails-transactional-priority-{n:02}");
+                q
+            })
+            .collect();
+        f.update(FleetMsg::Loaded(i, Box::new(ov), fixtures::now()));
+    }
+    let screen = draw_at(&mut f, 60, 15);
+    // 15 lines: header, tabs, the table's borders and header, 8 rows, status and keys.
+    let rows: Vec<&str> = screen.lines().filter(|l| l.contains("│product")).collect();
+    assert_eq!(rows.len(), 8, "{screen}");
+    // Cut in the middle, so that rows still tell their queues apart.
+    for (n, row) in rows.iter().enumerate() {
+        assert!(
+            row.contains('…') && row.contains(&format!("-{n:02} ")),
+            "{screen}"
+        );
+    }
+    assert!(
+        screen.contains("QUEUED") && screen.contains("FAILED"),
+        "{screen}"
+    );
+
+    key(&mut f, KeyCode::PageDown);
+    assert_eq!(f.nav.selected, 8);
+    let next = draw_at(&mut f, 60, 15);
+    let rows: Vec<&str> = next.lines().filter(|l| l.contains("│product")).collect();
+    assert_eq!(rows.len(), 8, "{next}");
+    // The second screen starts where the first ended: queues 08 to 15.
+    for (n, row) in rows.iter().enumerate() {
+        assert!(row.contains(&format!("-{:02} ", n + 8)), "{next}");
+    }
+    key(&mut f, KeyCode::PageUp);
+    assert_eq!(f.nav.selected, 0);
+    assert!(draw_at(&mut f, 60, 15).contains("-00 "));
+    // At 120 columns nothing is cut.
+    let wide = draw_at(&mut f, 120, 15);
+    assert!(
+        wide.contains("production-eu-west-1") && wide.contains("emails-transactional-priority-07"),
+        "{wide}"
+    );
+    assert!(
+        !wide
+            .lines()
+            .any(|l| l.contains("emails-") && l.contains('…')),
+        "{wide}"
+    );
+}

@@ -10,6 +10,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
+use crate::tui::view::widgets::{self, Col};
+
 use super::rows::{QUEUE_SORTS, WORKER_SORTS, queue_rows, worker_rows};
 use super::{Fleet, FleetTab, Target};
 use crate::present::{self, safe, thousands};
@@ -29,7 +31,6 @@ pub fn render(frame: &mut Frame, f: &mut Fleet, theme: &Theme, now: SystemTime) 
     .areas(area);
     render_header(frame, header, f, theme);
     render_tabs(frame, tabs, f, theme);
-    f.page_rows = usize::from(body.height.saturating_sub(4)).max(1);
     match f.tab {
         FleetTab::Queues => queues(frame, body, f, theme),
         FleetTab::Workers => workers(frame, body, f, theme, now),
@@ -230,84 +231,117 @@ fn render_tabs(frame: &mut Frame, area: Rect, f: &Fleet, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn table<'a>(
-    rows: Vec<Row<'a>>,
-    header: &[&'a str],
-    widths: &[Constraint],
-    title: String,
-    theme: &Theme,
-) -> Table<'a> {
-    Table::new(rows, widths.to_vec())
-        .header(Row::new(header.iter().map(|h| Cell::from(*h))).style(theme.title))
-        .block(
-            ratatui::widgets::Block::default()
-                .borders(ratatui::widgets::Borders::ALL)
-                .border_style(theme.border)
-                .title(Line::from(title).style(theme.title)),
-        )
-        .row_highlight_style(theme.selected)
+fn block<'a>(title: String, theme: &Theme) -> ratatui::widgets::Block<'a> {
+    ratatui::widgets::Block::default()
+        .borders(ratatui::widgets::Borders::ALL)
+        .border_style(theme.border)
+        .title(Line::from(title).style(theme.title))
 }
 
+/// The rows a bordered table in `area` shows, scrolled as `nav` remembers, and the state
+/// that selects the cursor's row among them.
+fn on_screen<'r, T>(
+    nav: &crate::tui::app::TableNav,
+    rows: &'r [T],
+    area: Rect,
+) -> (&'r [T], ratatui::widgets::TableState) {
+    let height = usize::from(area.height.saturating_sub(3));
+    let shown = crate::tui::app::rows::window(nav, rows.len(), height);
+    let selected = nav.selected.saturating_sub(shown.start);
+    let visible = rows.get(shown).unwrap_or_default();
+    (visible, widgets::selection(selected, visible.len()))
+}
+
+const QUEUE_HEADER: [&str; 7] = [
+    "TARGET", "QUEUE", "QUEUED", "STARTED", "FAILED", "FINISHED", "WKR",
+];
+
+/// Only the rows on screen are built; columns are sized by what those rows hold (the
+/// target's name whole first), and a cut name shows `…` where it was cut.
 fn queues(frame: &mut Frame, area: Rect, f: &Fleet, theme: &Theme) {
     let rows = queue_rows(f);
-    let n = rows.len();
-    let body: Vec<Row> = rows
+    let (visible, mut state) = on_screen(&f.nav, &rows, area);
+    let texts: Vec<[String; 7]> = visible
         .iter()
         .map(|(t, q)| {
-            Row::new(vec![
-                Cell::from(safe(&f.targets[*t].name).into_owned()),
-                Cell::from(safe(&q.name).into_owned()),
-                Cell::from(Line::from(thousands(q.queued)).right_aligned()),
-                Cell::from(Line::from(thousands(q.started)).right_aligned()),
-                Cell::from(Line::from(thousands(q.failed)).right_aligned()).style(
-                    if q.failed > 0 {
-                        theme.bad
-                    } else {
-                        Style::new()
-                    },
-                ),
-                Cell::from(Line::from(thousands(q.finished)).right_aligned()),
-                Cell::from(Line::from(thousands(q.workers)).right_aligned()),
-            ])
+            [
+                safe(&f.targets[*t].name).into_owned(),
+                safe(&q.name).into_owned(),
+                thousands(q.queued),
+                thousands(q.started),
+                thousands(q.failed),
+                thousands(q.finished),
+                thousands(q.workers),
+            ]
+        })
+        .collect();
+    let sized = widgets::size_columns(
+        area.width,
+        &QUEUE_HEADER,
+        &texts,
+        |i, need| match i {
+            0 => Col::flex(need, 6),
+            1 => Col::flex(need, 8),
+            5 => Col::droppable(need),
+            _ => Col::whole(need),
+        },
+        // The target first (it tells the rows of a fleet apart), then the queue name, which
+        // (listed again last) also takes what is left.
+        &[0, 1, 1],
+    );
+    let body: Vec<Row> = visible
+        .iter()
+        .zip(&texts)
+        .map(|((_, q), text)| {
+            let cells = sized.keep.iter().map(|&i| {
+                let cell = &text[i];
+                match i {
+                    // Cut in the middle: names of one fleet often differ only at the end
+                    // (`prod-eu-west-1`, `emails-07`).
+                    0 | 1 => Cell::from(widgets::fit_middle(cell, sized.width(i))),
+                    4 => Cell::from(Line::from(cell.clone()).right_aligned()).style(
+                        if q.failed > 0 {
+                            theme.bad
+                        } else {
+                            Style::new()
+                        },
+                    ),
+                    _ => Cell::from(Line::from(cell.clone()).right_aligned()),
+                }
+            });
+            Row::new(cells.collect::<Vec<_>>())
         })
         .collect();
     let title = format!(
         " Queues of every target · sort: {} ",
-        QUEUE_SORTS.get(f.sort).unwrap_or(&"target")
+        QUEUE_SORTS.get(f.nav.sort).unwrap_or(&"target")
     );
-    let widths = [
-        Constraint::Length(12),
-        Constraint::Fill(1),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Length(9),
-        Constraint::Length(4),
-    ];
-    let t = table(
-        body,
-        &[
-            "TARGET",
-            "QUEUE",
-            "  QUEUED",
-            " STARTED",
-            "  FAILED",
-            " FINISHED",
-            " WKR",
-        ],
-        &widths,
-        title,
-        theme,
-    );
-    let mut state =
-        ratatui::widgets::TableState::default().with_selected((n > 0).then_some(f.selected));
+    let t = Table::new(body, sized.constraints.clone())
+        .header(widgets::header(
+            &sized.header,
+            &["QUEUED", "STARTED", "FAILED", "FINISHED", "WKR"],
+            theme,
+        ))
+        .block(block(title, theme))
+        .row_highlight_style(theme.selected);
     frame.render_stateful_widget(t, area, &mut state);
 }
 
+const WORKER_HEADER: [&str; 6] = [
+    "TARGET",
+    "WORKER",
+    "STATE",
+    "QUEUES",
+    "CURRENT JOB",
+    "HEARTBEAT",
+];
+
+/// As `queues`: the target's name whole first, then the worker's, its queues and the job id
+/// (cut in the middle).
 fn workers(frame: &mut Frame, area: Rect, f: &Fleet, theme: &Theme, now: SystemTime) {
     let rows = worker_rows(f);
-    let n = rows.len();
-    let body: Vec<Row> = rows
+    let (visible, mut state) = on_screen(&f.nav, &rows, area);
+    let texts: Vec<[String; 6]> = visible
         .iter()
         .map(|(t, w)| {
             let state = match w.liveness {
@@ -315,43 +349,53 @@ fn workers(frame: &mut Frame, area: Rect, f: &Fleet, theme: &Theme, now: SystemT
                 Liveness::Stopping => format!("{} (stopping)", w.state),
                 Liveness::Dead => "dead".to_string(),
             };
-            Row::new(vec![
-                Cell::from(safe(&f.targets[*t].name).into_owned()),
-                Cell::from(safe(&w.name).into_owned()),
-                Cell::from(safe(&state).into_owned()).style(theme.status(&state)),
-                Cell::from(safe(&w.queues.join(",")).into_owned()),
-                Cell::from(safe(w.current_job.as_deref().unwrap_or("-")).into_owned()),
-                Cell::from(present::ago(w.last_heartbeat, now)),
-            ])
+            [
+                safe(&f.targets[*t].name).into_owned(),
+                safe(&w.name).into_owned(),
+                safe(&state).into_owned(),
+                safe(&w.queues.join(",")).into_owned(),
+                safe(w.current_job.as_deref().unwrap_or("-")).into_owned(),
+                present::ago(w.last_heartbeat, now),
+            ]
+        })
+        .collect();
+    let sized = widgets::size_columns(
+        area.width,
+        &WORKER_HEADER,
+        &texts,
+        |i, need| match i {
+            0 => Col::flex(need, 6),
+            1 => Col::flex(need, 8),
+            3 => Col::flex(need, 6),
+            4 => Col::flex(need, 8),
+            _ => Col::whole(need),
+        },
+        // The target, the worker, its queues, then the job id (cut in the middle); what is
+        // left goes to the queues (listed again last).
+        &[0, 1, 3, 4, 3],
+    );
+    let body: Vec<Row> = texts
+        .iter()
+        .map(|text| {
+            let cells = sized.keep.iter().map(|&i| {
+                let cell = &text[i];
+                match i {
+                    2 => Cell::from(cell.clone()).style(theme.status(cell)),
+                    0 | 1 | 4 => Cell::from(widgets::fit_middle(cell, sized.width(i))),
+                    5 => Cell::from(Line::from(cell.clone()).right_aligned()),
+                    _ => Cell::from(widgets::fit(cell, sized.width(i))),
+                }
+            });
+            Row::new(cells.collect::<Vec<_>>())
         })
         .collect();
     let title = format!(
         " Workers of every target · sort: {} ",
-        WORKER_SORTS.get(f.sort).unwrap_or(&"target")
+        WORKER_SORTS.get(f.nav.sort).unwrap_or(&"target")
     );
-    let widths = [
-        Constraint::Length(12),
-        Constraint::Fill(2),
-        Constraint::Length(8),
-        Constraint::Fill(1),
-        Constraint::Fill(1),
-        Constraint::Length(11),
-    ];
-    let t = table(
-        body,
-        &[
-            "TARGET",
-            "WORKER",
-            "STATE",
-            "QUEUES",
-            "CURRENT JOB",
-            "HEARTBEAT",
-        ],
-        &widths,
-        title,
-        theme,
-    );
-    let mut state =
-        ratatui::widgets::TableState::default().with_selected((n > 0).then_some(f.selected));
+    let t = Table::new(body, sized.constraints.clone())
+        .header(widgets::header(&sized.header, &["HEARTBEAT"], theme))
+        .block(block(title, theme))
+        .row_highlight_style(theme.selected);
     frame.render_stateful_widget(t, area, &mut state);
 }
