@@ -1,7 +1,8 @@
 //! The overview: server facts, every queue with its counts, every worker. Read in three
-//! pipelined round trips whose size depends on the number of queues and workers, never on
-//! the number of jobs (beyond ~9,000 queues the second and third are cut into pipelines of
-//! `COMMANDS_PER_TRIP` commands, to bound memory). Nothing here writes (unlike `rq info`).
+//! pipelined round trips (two for a reader that reads ahead, see `overview_ahead`) whose
+//! size depends on the number of queues and workers, never on the number of jobs (beyond
+//! ~9,000 queues the second and third are cut into pipelines of `COMMANDS_PER_TRIP`
+//! commands, to bound memory). Nothing here writes (unlike `rq info`).
 
 use std::collections::HashMap;
 use std::ops::Range;
