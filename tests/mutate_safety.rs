@@ -219,10 +219,19 @@ fn real_workers_consume_while_requeue_and_empty_run() {
     let removed = emptied["reports"][0]["done"].as_u64().unwrap() as usize;
 
     // Let the workers drain whatever is left (requeued jobs fail again: the flag is set).
-    wait_for(Duration::from_secs(60), || {
+    // A worker pops a job before it registers it as started: for that instant the job is in
+    // neither, so the queue counts as drained only when it stays so a while.
+    let drained = |c: &mut redis::Connection| {
         let queued: usize = c.llen("rq:queue:default").unwrap();
         let running: usize = c.zcard("rq:wip:default").unwrap();
-        (queued == 0 && running == 0).then_some(())
+        queued == 0 && running == 0
+    };
+    wait_for(Duration::from_secs(60), || {
+        let settled = drained(&mut c) && {
+            std::thread::sleep(Duration::from_millis(300));
+            drained(&mut c)
+        };
+        settled.then_some(())
     })
     .expect("queue drains");
     let at = places(&mut c, "default", &ids);

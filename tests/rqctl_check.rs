@@ -270,3 +270,67 @@ fn hostile_queue_names_stay_on_one_line() {
     assert!(!line.contains('\u{1b}'), "{line:?}");
     assert!(line.contains("'evil"), "quoted perfdata label: {line}");
 }
+
+/// A real `rq cron` runs an interval entry; while it runs, the entry is on time. Once the
+/// process stops, nothing lists the entry any more (RQ drops a stopped scheduler's record),
+/// so it will never run again: `--missed-run` says so instead of going quiet.
+#[test]
+fn a_stopped_rq_cron_is_a_missed_run_not_silence() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let dir = std::env::temp_dir().join(format!("rqctl-check-cron-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("cronconf.py");
+    std::fs::write(
+        &conf,
+        "from rq import cron\nimport labjobs\n\
+         cron.register(labjobs.add, queue_name='cronq', args=(1, 2), interval=3600, name='hourly-add')\n",
+    )
+    .unwrap();
+    let mut proc = std::process::Command::new(Rq::V3.python())
+        .args(["-m", "rq.cli", "cron", "--url", &url])
+        .arg(&conf)
+        .env("PYTHONPATH", support::interop_dir())
+        .current_dir(support::interop_dir())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut c = server.conn();
+    let enqueued = support::wait_for(Duration::from_secs(30), || {
+        let n: usize = redis::cmd("ZCARD")
+            .arg("rq:cron_jobs")
+            .query(&mut c)
+            .unwrap();
+        let live: usize = redis::cmd("ZCARD")
+            .arg("rq:cron_schedulers")
+            .query(&mut c)
+            .unwrap();
+        (n == 1 && live == 1).then_some(())
+    });
+    if enqueued.is_none() {
+        let _ = proc.kill();
+        panic!("rq cron never registered and enqueued");
+    }
+    let (code, line) = check(&url, &["--missed-run", "1m:5m"]);
+    assert_eq!(code, 0, "{line}");
+    assert!(line.starts_with("RQ OK"), "{line}");
+
+    // A clean stop (SIGTERM), as a deploy or a crash-looping supervisor would leave it.
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &proc.id().to_string()])
+        .status();
+    let stopped = support::wait_for(Duration::from_secs(20), || proc.try_wait().ok().flatten());
+    if stopped.is_none() {
+        let _ = proc.kill();
+    }
+    let (code, line) = check(&url, &["--missed-run", "1m:5m"]);
+    assert_eq!(code, 1, "{line}");
+    assert!(
+        line.contains("RQ cron entry hourly-add last enqueued")
+            && line.contains("no live `rq cron` process runs it"),
+        "{line}"
+    );
+    assert!(line.contains("rq_cron_unscheduled_missed_run="), "{line}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -227,6 +227,7 @@ pub fn evaluate(asked: &Asked, f: &Facts<'_>) -> Vec<CheckResult> {
     }
     if let Some(t) = &asked.missed_run {
         out.extend(missed_runs(t, f));
+        out.extend(unscheduled_cron(t, f));
     }
     for p in &ov.problems {
         out.push(problem(p));
@@ -250,6 +251,53 @@ fn problem(p: &str) -> CheckResult {
     }
 }
 
+/// RQ cron entries that enqueued within this long but that no live `rq cron` process lists
+/// are taken as stopped; older ones as retired.
+pub const CRON_UNSCHEDULED_WINDOW: f64 = 24.0 * 3600.0;
+
+/// RQ cron entries that no live `rq cron` process lists any more although one enqueued
+/// recently: its process stopped (a clean stop drops it at once, a killed one 120 s later,
+/// when its record expires), so they will not run again and `missed_runs` cannot see them.
+/// The one that enqueued longest ago is the result, judged by the same levels on the time
+/// since it last enqueued, and never better than WARNING. An entry removed from the config
+/// warns too, until a day after its last run.
+fn unscheduled_cron(t: &Threshold, f: &Facts<'_>) -> Option<CheckResult> {
+    let listed: std::collections::HashSet<&str> = (f.schedules.iter())
+        .filter(|s| s.source == ScheduleSource::RqCron)
+        .map(|s| s.id.as_str())
+        .collect();
+    let stopped: Vec<(&str, f64)> = (f.overview.cron.iter())
+        .filter(|c| !listed.contains(c.name.as_str()))
+        .filter_map(|c| {
+            Some((
+                c.name.as_str(),
+                c.last_enqueued_at?.age_secs(f.now).max(0.0),
+            ))
+        })
+        .filter(|(_, age)| *age < CRON_UNSCHEDULED_WINDOW)
+        .collect();
+    let (name, age) = stopped.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let others = match stopped.len() {
+        1 => String::new(),
+        n => format!(" ({} more)", n - 1),
+    };
+    let mut r = result(
+        "missed_run",
+        Some("rq_cron_unscheduled"),
+        age,
+        Unit::Seconds,
+        t.levels,
+        |v| {
+            format!(
+                "RQ cron entry {} last enqueued {v} ago and no live `rq cron` process runs it{others}",
+                safe(name)
+            )
+        },
+    );
+    r.level = r.level.max(Level::Warning);
+    Some(r)
+}
+
 /// The latest run of each schedule source: the most overdue entry is the result (one per
 /// source that has entries), so a config line stays one line.
 fn missed_runs(t: &Threshold, f: &Facts<'_>) -> Vec<CheckResult> {
@@ -266,10 +314,12 @@ fn missed_runs(t: &Threshold, f: &Facts<'_>) -> Vec<CheckResult> {
             .filter_map(|s| Some((s, s.next_run?.age_secs(f.now).max(0.0))))
             .max_by(|a, b| a.1.total_cmp(&b.1));
         let Some((entry, late)) = late else { continue };
-        let (what, check_subject) = match source {
-            ScheduleSource::RqCron => ("RQ cron entry", "rq_cron"),
-            ScheduleSource::RqScheduler => ("rq-scheduler job", "rq_scheduler"),
-            ScheduleSource::Scheduled => ("scheduled job", "scheduled"),
+        let (what, all, check_subject) = match source {
+            ScheduleSource::RqCron => ("RQ cron entry", "RQ cron entries", "rq_cron"),
+            ScheduleSource::RqScheduler => {
+                ("rq-scheduler job", "rq-scheduler jobs", "rq_scheduler")
+            }
+            ScheduleSource::Scheduled => ("scheduled job", "scheduled jobs", "scheduled"),
         };
         let id = safe(&entry.id).into_owned();
         let queue = entry
@@ -287,7 +337,7 @@ fn missed_runs(t: &Threshold, f: &Facts<'_>) -> Vec<CheckResult> {
                 if late > 0.0 {
                     format!("{what} {id}{queue} is {v} late")
                 } else {
-                    format!("{what}s on time")
+                    format!("{all} on time")
                 }
             },
         ));
