@@ -273,7 +273,8 @@ fn hostile_queue_names_stay_on_one_line() {
 
 /// A real `rq cron` runs an interval entry; while it runs, the entry is on time. Once the
 /// process stops, nothing lists the entry any more (RQ drops a stopped scheduler's record),
-/// so it will never run again: `--missed-run` says so instead of going quiet.
+/// so it will never run again: `--missed-run` says so instead of going quiet, and the
+/// metrics count no live `rq cron`.
 #[test]
 fn a_stopped_rq_cron_is_a_missed_run_not_silence() {
     let server = RedisServer::start();
@@ -315,6 +316,18 @@ fn a_stopped_rq_cron_is_a_missed_run_not_silence() {
     let (code, line) = check(&url, &["--missed-run", "1m:5m"]);
     assert_eq!(code, 0, "{line}");
     assert!(line.starts_with("RQ OK"), "{line}");
+    let live = || {
+        let out = rqctl(&url, &["metrics"]);
+        let body = String::from_utf8_lossy(&out.stdout).into_owned();
+        body.lines()
+            .find_map(|l| l.strip_prefix("rq_cron_schedulers "))
+            .map(str::to_string)
+    };
+    assert_eq!(
+        live().as_deref(),
+        Some("1"),
+        "rq_cron_schedulers while it runs"
+    );
 
     // A clean stop (SIGTERM), as a deploy or a crash-looping supervisor would leave it.
     let _ = std::process::Command::new("kill")
@@ -332,5 +345,10 @@ fn a_stopped_rq_cron_is_a_missed_run_not_silence() {
         "{line}"
     );
     assert!(line.contains("rq_cron_unscheduled_missed_run="), "{line}");
+    assert_eq!(
+        live().as_deref(),
+        Some("0"),
+        "rq_cron_schedulers once it stopped"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -427,6 +427,8 @@ fn metrics_match_rqs_own_counts_on_the_interop_state() {
     let busy = r#"rq_workers{name="busy-w",state="busy",queues="slowq"}"#;
     assert_eq!(sample(&body, busy), Some(1.0), "{body}");
     assert_eq!(sample(&body, "rq_scheduler_jobs"), Some(2.0), "{body}");
+    // build_state.py leaves one `rq cron` running.
+    assert_eq!(sample(&body, "rq_cron_schedulers"), Some(1.0), "{body}");
     assert!(sample(&body, "rq_scheduler_next_run_timestamp_seconds").is_some());
     let cron = sample(
         &body,

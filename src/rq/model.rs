@@ -287,6 +287,9 @@ pub struct Overview {
     /// RQ cron entries with their last enqueue (`<p>:cron_jobs`, RQ 2.11+), sorted by name;
     /// at most `MAX_CRON_ENTRIES`.
     pub cron: Vec<CronLast>,
+    /// Live `rq cron` processes: members of `<p>:cron_schedulers` (RQ 2.6+) that
+    /// heartbeat within `CRON_SCHEDULER_TTL` (RQ's readers drop older ones).
+    pub cron_schedulers: u64,
     /// rq-scheduler's sorted set: how many entries and the soonest run.
     pub rq_scheduler: RqSchedulerSummary,
     /// What could not be read as RQ writes it (e.g. `rq:queues` is not a set): the

@@ -35,11 +35,16 @@ struct Roots {
     /// The server's clock (TIME), in seconds with microseconds.
     now: f64,
     cron: Vec<CronLast>,
+    cron_schedulers: u64,
     rq_scheduler: RqSchedulerSummary,
 }
 
 /// RQ cron entries read per overview: a bound on the reply, far above real configurations.
 pub const MAX_CRON_ENTRIES: usize = 1000;
+
+/// Seconds after its last heartbeat that an `rq cron` process counts as gone: the TTL of its
+/// record, after which RQ's own readers drop it.
+pub const CRON_SCHEDULER_TTL: f64 = 120.0;
 
 /// How much an overview reads beyond the counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +129,7 @@ impl RqClient {
             workers,
             rate_limits,
             cron: roots.cron,
+            cron_schedulers: roots.cron_schedulers,
             rq_scheduler: roots.rq_scheduler,
             problems: roots.problems,
         })
@@ -171,6 +177,11 @@ impl RqClient {
         pipe.cmd("TIME");
         pipe.cmd("ZRANGE")
             .arg(self.keys.cron_jobs())
+            .arg(0)
+            .arg(MAX_CRON_ENTRIES - 1)
+            .arg("WITHSCORES");
+        pipe.cmd("ZRANGE")
+            .arg(self.keys.cron_schedulers())
             .arg(0)
             .arg(MAX_CRON_ENTRIES - 1)
             .arg("WITHSCORES");
@@ -227,6 +238,10 @@ impl RqClient {
             })
             .collect();
         cron.sort_by(|a, b| a.name.cmp(&b.name));
+        let cron_schedulers = reply::scored(&r.next())
+            .iter()
+            .filter(|(_, beat)| now - beat <= CRON_SCHEDULER_TTL)
+            .count() as u64;
         let rq_scheduler = RqSchedulerSummary {
             jobs: count(&r.next()),
             next_run: first_score(&r.next()),
@@ -244,6 +259,7 @@ impl RqClient {
             events,
             now,
             cron,
+            cron_schedulers,
             rq_scheduler,
         }
     }

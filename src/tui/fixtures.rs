@@ -92,6 +92,7 @@ pub fn overview() -> Overview {
         ],
         rate_limits: Vec::new(),
         cron: Vec::new(),
+        cron_schedulers: 0,
         rq_scheduler: crate::rq::RqSchedulerSummary::default(),
         problems: Vec::new(),
     }

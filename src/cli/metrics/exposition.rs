@@ -291,6 +291,12 @@ fn extra_families(f: &mut Family<'_>, ov: &Overview, now: SystemTime) {
         }
     }
     f.head(
+        "rq_cron_schedulers",
+        "gauge",
+        "Live rq cron processes (a heartbeat within 120 s)",
+    );
+    f.sample("rq_cron_schedulers", &[], ov.cron_schedulers as f64);
+    f.head(
         "rq_scheduler_jobs",
         "gauge",
         "Entries in rq-scheduler's scheduled_jobs",
