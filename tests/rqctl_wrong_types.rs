@@ -80,6 +80,22 @@ fn top_level_keys_of_the_wrong_type_are_problems_not_an_empty_server() {
         "{}",
         text(&out)
     );
+
+    // A registered worker whose key is not a hash: reported, in the full read (workers) and
+    // in the lean one (metrics), never just left out.
+    let _: () = con.del("rq:workers").unwrap();
+    let _: () = con.sadd("rq:workers", "rq:worker:odd").unwrap();
+    let _: () = con.set("rq:worker:odd", "not a hash").unwrap();
+    let out = rqctl(&url, &["workers"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("rq:worker:odd") && text(&out).contains("WRONGTYPE"),
+        "{}",
+        text(&out)
+    );
+    let out = rqctl(&url, &["metrics"]);
+    let body = String::from_utf8_lossy(&out.stdout);
+    assert!(body.contains("\nrq_problems 1\n"), "{body}");
 }
 
 #[test]

@@ -94,10 +94,10 @@ impl RqClient {
         let mut r = Replies::new(self.pipeline("read queues and workers", pipe).await?);
         let roots = self.roots_from(&mut r, detail);
         ahead.clock_offset = roots.now - local_clock();
-        let (mut queues, mut workers, rate_limits, mut waiting) = match &guess {
+        let mut counts = match &guess {
             Some(names) if *names == roots.names => {
                 ahead.held += 1;
-                let mut acc = counts::Acc::default();
+                let mut acc = Counts::default();
                 counts::take(
                     &self.keys,
                     &mut r,
@@ -111,8 +111,15 @@ impl RqClient {
         };
         ahead.names = Some(roots.names.clone());
         if detail == Detail::Counts {
-            waiting.clear();
+            counts.waiting.clear();
         }
+        let Counts {
+            mut queues,
+            mut workers,
+            limits: rate_limits,
+            waiting,
+            problems,
+        } = counts;
         self.fill_times(&mut queues, &mut workers, &waiting, detail)
             .await?;
         Ok(Overview {
@@ -131,7 +138,7 @@ impl RqClient {
             cron: roots.cron,
             cron_schedulers: roots.cron_schedulers,
             rq_scheduler: roots.rq_scheduler,
-            problems: roots.problems,
+            problems: roots.problems.into_iter().chain(problems).collect(),
         })
     }
 
@@ -297,7 +304,7 @@ impl RqClient {
                 async move { c.pipeline("read queue counts", pipe).await }
             })
             .buffered(2);
-        let mut acc = counts::Acc::default();
+        let mut acc = Counts::default();
         for trip in &trips {
             let mut r = Replies::new(replies.next().await.unwrap_or(Ok(Vec::new()))?);
             counts::take(&self.keys, &mut r, trip, detail, &mut acc);
@@ -418,12 +425,15 @@ fn local_clock() -> f64 {
 
 /// What the second round trip reads: queues with their head job, workers, RQ 3.0 rate
 /// limits and the waiting job ids whose queue the third round trip reads.
-type Counts = (
-    Vec<(QueueInfo, Option<String>)>,
-    Vec<WorkerInfo>,
-    Vec<RateLimitInfo>,
-    Vec<String>,
-);
+#[derive(Default)]
+struct Counts {
+    queues: Vec<(QueueInfo, Option<String>)>,
+    workers: Vec<WorkerInfo>,
+    limits: Vec<RateLimitInfo>,
+    waiting: Vec<String>,
+    /// Worker keys that could not be read as RQ writes them (not a hash).
+    problems: Vec<String>,
+}
 
 /// How many live (not dead) workers listen on each of `queues`, in the same order. One pass
 /// over the workers' queue lists with a name index: linear in queues + listed names, where

@@ -8,7 +8,6 @@ use std::ops::Range;
 use redis::Value;
 
 use super::super::keys::Keys;
-use super::super::model::{QueueInfo, RateLimitInfo, WorkerInfo};
 use super::super::rate_limits;
 use super::super::reply::{self, Replies};
 use super::{
@@ -76,33 +75,24 @@ pub(super) fn add(
     }
 }
 
-/// What the trips of one read have found so far.
-#[derive(Default)]
-pub(super) struct Acc {
-    queues: Vec<(QueueInfo, Option<String>)>,
-    workers: Vec<WorkerInfo>,
-    limits: Vec<RateLimitInfo>,
-    waiting: Vec<String>,
-}
-
-impl Acc {
-    /// The counts, with each queue's live listeners.
-    pub fn finish(mut self, names: &Names) -> Counts {
+impl Counts {
+    /// What the trips of one read found, with each queue's live listeners.
+    pub(super) fn finish(mut self, names: &Names) -> Self {
         let listeners = listener_counts(&names.queues, &self.workers);
         for ((q, _), n) in self.queues.iter_mut().zip(listeners) {
             q.workers = n;
         }
-        (self.queues, self.workers, self.limits, self.waiting)
+        self
     }
 }
 
-/// Reads the replies of `add(trip)` from `r`.
+/// Reads the replies of `add(trip)` from `r` into `acc`.
 pub(super) fn take(
     keys: &Keys,
     r: &mut Replies,
     trip: &CountTrip<'_>,
     detail: Detail,
-    acc: &mut Acc,
+    acc: &mut Counts,
 ) {
     let (fields, full) = worker_fields(detail);
     if trip.first {
@@ -113,6 +103,10 @@ pub(super) fn take(
     }
     for name in trip.names.workers.get(trip.ws.clone()).unwrap_or_default() {
         let values = r.next();
+        if let Some(err) = reply::error(&values) {
+            let key = super::super::keys::name_from_bytes(&keys.worker(name));
+            acc.problems.push(format!("{key}: {err}"));
+        }
         // Without the TTL, a worker whose key is gone shows as a hash without fields.
         let ttl = if full { reply::int(&r.next()) } else { None };
         // The fields this reads, by name: HMGET sends no names back, which halves the
