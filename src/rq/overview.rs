@@ -94,7 +94,7 @@ impl RqClient {
         let mut r = Replies::new(self.pipeline("read queues and workers", pipe).await?);
         let roots = self.roots_from(&mut r, detail);
         ahead.clock_offset = roots.now - local_clock();
-        let mut counts = match &guess {
+        let mut found = match &guess {
             Some(names) if *names == roots.names => {
                 ahead.held += 1;
                 let mut acc = Counts::default();
@@ -111,7 +111,7 @@ impl RqClient {
         };
         ahead.names = Some(roots.names.clone());
         if detail == Detail::Counts {
-            counts.waiting.clear();
+            found.waiting.clear();
         }
         let Counts {
             mut queues,
@@ -119,7 +119,7 @@ impl RqClient {
             limits: rate_limits,
             waiting,
             problems,
-        } = counts;
+        } = found;
         self.fill_times(&mut queues, &mut workers, &waiting, detail)
             .await?;
         Ok(Overview {
