@@ -88,6 +88,35 @@ pub struct TableNav {
     pub shown: std::cell::Cell<usize>,
 }
 
+impl TableNav {
+    /// Moves the view for a cursor `action` and returns the row the cursor goes to, not yet
+    /// clamped to `len`. A page key moves the view by the rows it last showed (`page` before
+    /// the first draw), so the next screen starts where the last one ended.
+    #[must_use]
+    pub fn step(&self, action: Action, len: usize, page: usize) -> usize {
+        let page = match self.shown.get() {
+            0 => page.max(1),
+            shown => shown,
+        };
+        match action {
+            Action::PageDown => self.top.set(self.top.get().saturating_add(page)),
+            Action::PageUp => self.top.set(self.top.get().saturating_sub(page)),
+            Action::Top => self.top.set(0),
+            Action::Bottom => self.top.set(usize::MAX), // the view clamps it to the end
+            _ => {}
+        }
+        let selected = self.selected;
+        match action {
+            Action::Up => selected.saturating_sub(1),
+            Action::Down => selected + 1,
+            Action::Top => 0,
+            Action::Bottom => len.saturating_sub(1),
+            Action::PageUp => selected.saturating_sub(page),
+            _ => selected + page,
+        }
+    }
+}
+
 /// Which jobs the Jobs tab shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobsView {

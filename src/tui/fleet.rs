@@ -16,6 +16,7 @@ use std::time::{Duration, SystemTime};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::action::Action;
 use super::app::TableNav;
 use super::msg::ConnState;
 use crate::rq::Overview;
@@ -175,7 +176,6 @@ impl Fleet {
             self.nav.selected = 0;
             return None;
         }
-        let last = self.row_count().saturating_sub(1);
         self.status = None;
         match key.code {
             KeyCode::Char('q') => self.should_quit = true,
@@ -185,16 +185,12 @@ impl Fleet {
                 FleetTab::Queues => FleetTab::Workers,
                 FleetTab::Workers => FleetTab::Queues,
             }),
-            KeyCode::Char('j') | KeyCode::Down => {
-                self.nav.selected = (self.nav.selected + 1).min(last);
-            }
-            KeyCode::Char('k') | KeyCode::Up => {
-                self.nav.selected = self.nav.selected.saturating_sub(1);
-            }
-            KeyCode::Char('g') | KeyCode::Home => self.nav.selected = 0,
-            KeyCode::Char('G') | KeyCode::End => self.nav.selected = last,
-            KeyCode::PageDown => self.page(true, last),
-            KeyCode::PageUp => self.page(false, last),
+            KeyCode::Char('j') | KeyCode::Down => self.move_cursor(Action::Down),
+            KeyCode::Char('k') | KeyCode::Up => self.move_cursor(Action::Up),
+            KeyCode::Char('g') | KeyCode::Home => self.move_cursor(Action::Top),
+            KeyCode::Char('G') | KeyCode::End => self.move_cursor(Action::Bottom),
+            KeyCode::PageDown => self.move_cursor(Action::PageDown),
+            KeyCode::PageUp => self.move_cursor(Action::PageUp),
             KeyCode::Char('/') => self.filtering = true,
             KeyCode::Char('s') => {
                 let n = match self.tab {
@@ -227,18 +223,11 @@ impl Fleet {
         }
     }
 
-    /// PgDn/PgUp move the view and the cursor by a whole screen (as the view last drew it),
-    /// as the single-target tables do.
-    fn page(&mut self, down: bool, last: usize) {
-        let page = self.nav.shown.get().max(1);
-        let top = self.nav.top.get();
-        if down {
-            self.nav.top.set(top.saturating_add(page));
-            self.nav.selected = (self.nav.selected + page).min(last);
-        } else {
-            self.nav.top.set(top.saturating_sub(page));
-            self.nav.selected = self.nav.selected.saturating_sub(page);
-        }
+    /// Cursor keys move as in the single-target tables (PgDn/PgUp by a whole screen).
+    fn move_cursor(&mut self, action: Action) {
+        let len = self.row_count();
+        let target = self.nav.step(action, len, 10);
+        self.nav.selected = target.min(len.saturating_sub(1));
     }
 }
 

@@ -221,28 +221,8 @@ impl App {
         let len = self.visible_len();
         let nav = self.nav_mut();
         let selected = nav.selected;
-        // A page key moves the view by the rows it shows, so the next screen starts where
-        // the last one ended (not one row further).
-        let page = match nav.shown.get() {
-            0 => page,
-            shown => shown,
-        };
-        match action {
-            Action::PageDown => nav.top.set(nav.top.get().saturating_add(page)),
-            Action::PageUp => nav.top.set(nav.top.get().saturating_sub(page)),
-            Action::Top => nav.top.set(0),
-            Action::Bottom => nav.top.set(usize::MAX), // the view clamps it to the end
-            _ => {}
-        }
+        let target = nav.step(action, len, page);
         let last = len.saturating_sub(1);
-        let target = match action {
-            Action::Up => selected.saturating_sub(1),
-            Action::Down => selected + 1,
-            Action::Top => 0,
-            Action::Bottom => last,
-            Action::PageUp => selected.saturating_sub(page),
-            _ => selected + page,
-        };
         // Past either end of a loaded page of jobs: fetch the neighbouring page.
         if self.tab == Tab::Jobs && self.filter.is_empty() {
             let total = self.jobs.page.as_ref().map_or(0, |p| p.total);
